@@ -1,0 +1,1 @@
+"""Users, credentials, tokens, the WS1 token bridge, GDPR export and erasure."""

@@ -1,0 +1,145 @@
+"""Who is calling: our own access tokens, or WS1 tokens when their secret is configured.
+
+A token that fails verification is always a 401, never an anonymous fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Annotated
+
+import orjson
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tanvi_social.accounts import service
+from tanvi_social.accounts.models import Role
+from tanvi_social.core.errors import Forbidden, Unauthorized
+from tanvi_social.core.platform import Platform
+from tanvi_social.core.security import decode_access_token, decode_ws1_token
+from tanvi_social.core.time import as_utc, utcnow
+
+AUTH_STATE_TTL = 30.0  # seconds a cached role/suspension may lag behind the database at most
+_bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/login, or a WS1 token")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: str
+    suspended_until: datetime | None = None
+    token_jti: str = ""
+    token_exp: int = 0
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.ADMIN.value, Role.MODERATOR.value)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and as_utc(self.suspended_until) > utcnow()
+
+
+async def _cached_state(platform: Platform, user_id: int) -> service.AuthState | None:
+    key = f"auth:{user_id}"
+    raw = await platform.cache.get(key)
+    if raw is not None:
+        data = orjson.loads(raw)
+        if data is None:
+            return None
+        if data.get("suspended_until"):
+            data["suspended_until"] = datetime.fromisoformat(data["suspended_until"])
+        return service.AuthState(**data)
+    state = await platform.db.read(service.auth_state, user_id)
+    payload = None if state is None else asdict(state)
+    await platform.cache.set(key, orjson.dumps(payload), AUTH_STATE_TTL)
+    return state
+
+
+async def forget_auth_state(platform: Platform, user_id: int) -> None:
+    await platform.cache.delete(f"auth:{user_id}")
+
+
+async def resolve_principal(platform: Platform, token: str) -> Principal:
+    settings = platform.settings
+    try:
+        claims = decode_access_token(settings.signing_key(), token)
+    except Unauthorized as own_error:
+        if settings.ws1_jwt_secret is None:
+            raise
+        try:
+            ws1 = decode_ws1_token(settings.ws1_jwt_secret.get_secret_value(), token)
+        except Unauthorized:
+            raise own_error from None
+        key = f"ws1:{ws1.ws1_user_id}"
+        cached = await platform.cache.get(key)
+        if cached is not None:
+            state = await _cached_state(platform, int(cached))
+        else:
+            state = await platform.db.run(service.provision_ws1_user, ws1)
+            await platform.cache.set(key, str(state.user_id).encode(), 3600)
+        if state is None or not state.is_active:
+            raise Unauthorized("Invalid token", code="invalid_token") from None
+        return Principal(state.user_id, state.username, state.role, state.suspended_until)
+    if claims.jti and await platform.cache.get(f"revoked:{claims.jti}") is not None:
+        raise Unauthorized("Token revoked", code="token_revoked")
+    state = await _cached_state(platform, claims.user_id)
+    if state is None or not state.is_active or state.token_version != claims.token_version:
+        raise Unauthorized("Invalid token", code="invalid_token")
+    return Principal(state.user_id, state.username, state.role, state.suspended_until,
+                     claims.jti, claims.expires_at)
+
+
+async def optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("Malformed Authorization header", code="invalid_token")
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    principal = await resolve_principal(request.app.state.platform, credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+async def require_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("Authentication required", code="not_authenticated")
+    return principal
+
+
+async def require_writer(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
+    """Suspended accounts may read but not write."""
+    if principal.is_suspended:
+        raise Forbidden("Your account is suspended", code="account_suspended")
+    return principal
+
+
+async def require_moderator(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
+    if not principal.is_moderator:
+        raise Forbidden("Moderators only", code="moderator_required")
+    return principal
+
+
+async def require_admin(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("Admins only", code="admin_required")
+    return principal
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+CurrentUser = Annotated[Principal, Depends(require_user)]
+WriterUser = Annotated[Principal, Depends(require_writer)]
+ModeratorUser = Annotated[Principal, Depends(require_moderator)]
+AdminUser = Annotated[Principal, Depends(require_admin)]

@@ -1,0 +1,127 @@
+"""`/api/auth`: register, login, refresh, logout, me, password, GDPR export and erasure."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+
+from tanvi_social.accounts import service
+from tanvi_social.accounts.deps import CurrentUser, forget_auth_state
+from tanvi_social.accounts.events import UserAuthChanged
+from tanvi_social.accounts.schemas import (
+    AuthResponse,
+    DeleteAccountRequest,
+    ExportResponse,
+    LoginRequest,
+    LogoutRequest,
+    PasswordChangeRequest,
+    RefreshRequest,
+    RegisterRequest,
+    TokensResponse,
+    UserResponse,
+)
+from tanvi_social.core.deps import PlatformDep
+from tanvi_social.core.errors import Conflict, RateLimited, Unauthorized
+from tanvi_social.core.middleware import client_ip
+from tanvi_social.core.platform import Platform
+from tanvi_social.core.responses import MessageResponse, error_responses
+
+router = APIRouter(prefix="/api/auth", tags=["accounts"])
+
+LOGIN_WINDOW = 60
+
+
+def token_config(platform: Platform) -> service.TokenConfig:
+    s = platform.settings
+    return service.TokenConfig(s.signing_key(), s.access_token_minutes, s.refresh_token_days)
+
+
+@router.post("/register", status_code=201, responses=error_responses(Conflict, 429))
+async def register(body: RegisterRequest, request: Request, response: Response,
+                   platform: PlatformDep) -> AuthResponse:
+    """Create an account and sign it in."""
+    if platform.settings.rate_limits_enabled:
+        decision = await platform.limiter.hit(f"register:ip{client_ip(request)}", 20, 3600)
+        if not decision.allowed:
+            raise RateLimited("Too many sign-ups from this address", retry_after=decision.reset_after)
+    user, tokens = await platform.db.run(service.register, body, token_config(platform))
+    return AuthResponse(user=user, tokens=tokens, message="Welcome to Tanvi")
+
+
+@router.post("/login", responses=error_responses(Unauthorized, 429))
+async def login(body: LoginRequest, request: Request, platform: PlatformDep) -> AuthResponse:
+    """Sign in with username or e-mail. 10 failures a minute per account or IP → 429."""
+    limit = platform.settings.rate_limit_login_per_minute
+    keys = [f"login:acct:{body.login.strip().lower()}", f"login:ip:{client_ip(request)}"]
+    if platform.settings.rate_limits_enabled:
+        for key in keys:
+            decision = await platform.limiter.peek(key, limit, LOGIN_WINDOW)
+            if not decision.allowed:
+                raise RateLimited("Too many failed sign-ins; try again later",
+                                  retry_after=decision.reset_after, headers=decision.headers())
+    try:
+        user, tokens = await platform.db.run(service.login, body.login, body.password,
+                                             token_config(platform))
+    except Unauthorized:
+        if platform.settings.rate_limits_enabled:
+            for key in keys:
+                await platform.limiter.hit(key, limit, LOGIN_WINDOW)
+        raise
+    return AuthResponse(user=user, tokens=tokens, message="Signed in")
+
+
+@router.post("/refresh", responses=error_responses(Unauthorized))
+async def refresh(body: RefreshRequest, platform: PlatformDep) -> TokensResponse:
+    """Rotate a refresh token. Reusing a rotated token revokes every token of its family."""
+    tokens = await platform.db.run(service.refresh, body.refresh_token, token_config(platform))
+    if tokens is None:
+        raise Unauthorized("Refresh token reuse detected; please sign in again",
+                           code="refresh_token_reused")
+    return TokensResponse(tokens=tokens, message="Tokens refreshed")
+
+
+@router.post("/logout", responses=error_responses(Unauthorized))
+async def logout(user: CurrentUser, platform: PlatformDep,
+                 body: LogoutRequest | None = None) -> MessageResponse:
+    """Revoke the given refresh token's family (or all sessions) and this access token."""
+    await platform.db.run(service.logout, user.user_id, body.refresh_token if body else None)
+    if user.token_jti:
+        ttl = max(1.0, user.token_exp - time.time())
+        await platform.cache.set(f"revoked:{user.token_jti}", b"1", ttl)
+    return MessageResponse(message="Signed out")
+
+
+@router.get("/me", responses=error_responses(Unauthorized))
+async def me(user: CurrentUser, platform: PlatformDep) -> UserResponse:
+    """The signed-in account."""
+    return UserResponse(user=await platform.db.read(service.get_me, user.user_id))
+
+
+@router.post("/password", responses=error_responses(Unauthorized))
+async def change_password(body: PasswordChangeRequest, user: CurrentUser,
+                          platform: PlatformDep) -> MessageResponse:
+    """Change the password; every other session is signed out."""
+    await platform.db.run(service.change_password, user.user_id, body.current_password,
+                          body.new_password)
+    return MessageResponse(message="Password changed; please sign in again")
+
+
+@router.get("/me/export", responses=error_responses(Unauthorized))
+async def export_me(user: CurrentUser, platform: PlatformDep) -> ExportResponse:
+    """Everything the service holds about the caller (GDPR art. 15/20)."""
+    data = await platform.db.run_in_thread(service.export_user, user.user_id)
+    return ExportResponse(export=data, message="Your data")
+
+
+@router.delete("/me", responses=error_responses(Unauthorized))
+async def delete_me(body: DeleteAccountRequest, user: CurrentUser,
+                    platform: PlatformDep) -> MessageResponse:
+    """Erase the account (GDPR art. 17); counters of everyone it touched stay correct."""
+    await platform.db.run(service.delete_user, user.user_id, body.password)
+    await forget_auth_state(platform, user.user_id)
+    return MessageResponse(message="Account deleted")
+
+
+async def on_auth_changed(platform: Platform, event: UserAuthChanged) -> None:
+    await forget_auth_state(platform, event.user_id)

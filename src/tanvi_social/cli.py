@@ -1,0 +1,93 @@
+"""The `tanvi-social` command: serve, migrate, seed-demo, create-admin, worker, version."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from tanvi_social import __version__
+
+app = typer.Typer(help="Tanvi Social: the social backbone of Tanvi Vanity AI.",
+                  no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 5000,
+    workers: Annotated[int, typer.Option(help="Worker processes (needs PostgreSQL)")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Serve the API and the web client."""
+    import uvicorn
+
+    from tanvi_social.settings import get_settings
+
+    settings = get_settings()
+    if workers > 1 and settings.is_sqlite:
+        typer.echo("Several workers need PostgreSQL (TANVI_DATABASE_URL); the embedded SQLite "
+                   "mode runs one process.", err=True)
+        raise typer.Exit(2)
+    if workers > 1 and settings.secret_key is None:
+        settings.signing_key()  # create var/secret_key once, before the workers race for it
+    uvicorn.run("tanvi_social.asgi:app", host=host, port=port, workers=workers,
+                log_level=log_level, access_log=False, proxy_headers=False,
+                server_header=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (every domain's branch) to the configured database."""
+    from tanvi_social.migrations.runner import upgrade
+    from tanvi_social.settings import get_settings
+
+    upgrade(get_settings().database_url)
+    typer.echo("Database is up to date.")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo people and content (idempotent: a second run adds nothing)."""
+    from tanvi_social.core.db import Database
+    from tanvi_social.seed import run_seed
+    from tanvi_social.settings import get_settings
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        results = run_seed(db, media_dir=str(settings.media_dir))
+    finally:
+        db.sync_engine.dispose()
+    added = sum(results.values())
+    typer.echo("Demo data already present." if added == 0 else
+               "Seeded: " + ", ".join(f"{k}={v}" for k, v in results.items() if v))
+
+
+@app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(prompt=True)],
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+) -> None:
+    """Create an admin account (or promote an existing username)."""
+    from tanvi_social.accounts.service import create_admin as create
+    from tanvi_social.core.db import Database
+    from tanvi_social.settings import get_settings
+
+    db = Database(get_settings().database_url)
+    user = db.run_blocking(create, username, email, password)
+    typer.echo(f"Admin {user.username} (id {user.id}) is ready.")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"tanvi-social {__version__}")
+
+
+def main() -> None:  # pragma: no cover
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

@@ -1,0 +1,246 @@
+"""Database access: the declarative base and the unit-of-work runner.
+
+Service functions are plain sync SQLAlchemy (`def follow(session: Session, ...)`). `Database.run`
+executes one of them as one unit of work and commits once:
+
+* SQLite: a sync `Session` called inline on the event loop (SQLite is in-process CPU work; a thread
+  hop per statement costs more than the query — see docs/architecture.md for the measurements).
+  Execution and commit happen in one synchronous step, so two requests never interleave inside a
+  write transaction and the single-writer lock is never waited on from the loop.
+* PostgreSQL: `AsyncSession.run_sync(fn)` over asyncpg (greenlet bridge, no thread hop).
+
+Domain events recorded during the unit of work are handed to the event bus only after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from tanvi_social.core.errors import ServiceUnavailable
+from tanvi_social.core.time import as_utc, utcnow
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores timezone-aware UTC datetimes and always returns them aware (SQLite drops tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def normalise_url(url: str) -> tuple[str, str]:
+    """Return (sync_url, async_url) for the plain or driver-suffixed forms of api.md."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        sync = parsed.set(drivername="sqlite+pysqlite")
+        return sync.render_as_string(hide_password=False), sync.set(
+            drivername="sqlite+aiosqlite"
+        ).render_as_string(hide_password=False)
+    if backend == "postgresql":
+        return (
+            parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False),
+            parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False),
+        )
+    raise ValueError(f"Unsupported database backend: {backend}")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_sync_engine(url: str, *, echo: bool = False) -> Engine:
+    sync_url, _ = normalise_url(url)
+    if sync_url.startswith("sqlite"):
+        path = make_url(sync_url).database
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            sync_url, echo=echo, connect_args={"check_same_thread": False},
+            pool_size=8, max_overflow=8,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(sync_url, echo=echo, pool_pre_ping=True)
+
+
+EventSink = Callable[[list[Any]], Awaitable[None]]
+
+
+def record_event(session: Session, domain_event: Any) -> None:
+    """Queue a domain event; it is published only if the unit of work commits."""
+    session.info.setdefault("events", []).append(domain_event)
+
+
+class Database:
+    """Owns the engines and runs service functions as units of work."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.dialect_name = "sqlite" if self.is_sqlite else "postgresql"
+        self._event_sink: EventSink | None = None
+        self.async_engine: AsyncEngine | None = None
+        self._async_sessions: async_sessionmaker[AsyncSession] | None = None
+        if self.is_sqlite:
+            self.sync_engine = make_sync_engine(url, echo=echo)
+        else:
+            _, async_url = normalise_url(url)
+            self.async_engine = create_async_engine(
+                async_url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True,
+                pool_timeout=10,
+            )
+            self._async_sessions = async_sessionmaker(self.async_engine, expire_on_commit=False)
+            self.sync_engine = make_sync_engine(url, echo=echo)  # used only off the loop
+        self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
+
+    def set_event_sink(self, sink: EventSink | None) -> None:
+        self._event_sink = sink
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run `fn(session, *args, **kwargs)` as one unit of work and commit once."""
+        try:
+            if self.is_sqlite:
+                result, events = self._run_sync(fn, args, kwargs, commit=True)
+            else:
+                result, events = await self._run_async(fn, args, kwargs, commit=True)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            if _is_connection_error(exc):
+                raise ServiceUnavailable("The database is unavailable", code="database_unavailable") from exc
+            raise
+        if events and self._event_sink is not None:
+            await self._event_sink(events)
+        return result
+
+    async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a read-only function; nothing is committed."""
+        try:
+            if self.is_sqlite:
+                result, _ = self._run_sync(fn, args, kwargs, commit=False)
+            else:
+                result, _ = await self._run_async(fn, args, kwargs, commit=False)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            if _is_connection_error(exc):
+                raise ServiceUnavailable("The database is unavailable", code="database_unavailable") from exc
+            raise
+        return result
+
+    async def run_in_thread(self, fn: Callable[..., T], /, *args: Any, commit: bool = False,
+                            **kwargs: Any) -> T:
+        """Heavy work (analytics, exports, seeding) runs on a worker thread with a sync session."""
+        result, events = await asyncio.to_thread(self._run_sync, fn, args, kwargs, commit=commit)
+        if events and self._event_sink is not None:
+            await self._event_sink(events)
+        return result
+
+    def run_blocking(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """For the CLI and jobs outside the event loop."""
+        result, _ = self._run_sync(fn, args, kwargs, commit=True)
+        return result
+
+    def _run_sync(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], *,
+                  commit: bool) -> tuple[T, list[Any]]:
+        with self._sync_sessions() as session:
+            try:
+                result = fn(session, *args, **kwargs)
+                if commit:
+                    session.commit()
+                else:
+                    session.rollback()
+            except BaseException:
+                session.rollback()
+                raise
+            return result, session.info.pop("events", []) if commit else []
+
+    async def _run_async(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
+                         *, commit: bool) -> tuple[T, list[Any]]:
+        assert self._async_sessions is not None
+        async with self._async_sessions() as session:
+            try:
+                result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
+                if commit:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            except BaseException:
+                await session.rollback()
+                raise
+            events = session.sync_session.info.pop("events", []) if commit else []
+            return result, events
+
+    async def ping(self) -> float:
+        """A real round-trip; returns its latency in milliseconds."""
+        start = time.perf_counter()
+        try:
+            if self.is_sqlite:
+                with self.sync_engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            else:
+                assert self.async_engine is not None
+                async with self.async_engine.connect() as conn:
+                    await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
+        except Exception as exc:
+            raise ServiceUnavailable("The database is unavailable", code="database_unavailable") from exc
+        return (time.perf_counter() - start) * 1000
+
+    async def dispose(self) -> None:
+        if self.async_engine is not None:
+            await self.async_engine.dispose()
+        self.sync_engine.dispose()
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, OSError | ConnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    text_ = str(exc).lower()
+    return any(s in text_ for s in ("connection refused", "could not connect", "connection was closed",
+                                    "unable to open database", "connection is closed",
+                                    "cannot connect", "terminating connection"))

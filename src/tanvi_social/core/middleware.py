@@ -1,0 +1,114 @@
+"""Pure ASGI middleware: request id, body-size limit, security headers, timing for the monitor."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tanvi_social.core.errors import error_body
+from tanvi_social.core.observability import Monitor
+
+log = logging.getLogger("tanvi_social.access")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+CSP = (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+       b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class PlatformMiddleware:
+    """Everything every request goes through, in one pass."""
+
+    def __init__(self, app: ASGIApp, *, monitor: Monitor, max_json_bytes: int,
+                 max_upload_bytes: int) -> None:
+        self.app = app
+        self.monitor = monitor
+        self.max_json = max_json_bytes
+        self.max_upload = max_upload_bytes + 64 * 1024  # multipart framing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        content_type = headers.get(b"content-type", b"")
+        limit = self.max_upload if content_type.startswith(b"multipart/") else self.max_json
+        declared = headers.get(b"content-length")
+        start = time.perf_counter()
+        status_holder = [500]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                raw = list(message.get("headers", []))
+                raw.append((b"x-request-id", request_id.encode()))
+                raw.extend(SECURITY_HEADERS)
+                if not any(k.lower() == b"content-security-policy" for k, _ in raw):
+                    raw.append((b"content-security-policy", CSP))
+                message["headers"] = raw
+            await send(message)
+
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = False
+            if too_big:
+                await _send_413(send_wrapper, request_id, limit)
+                self._record(scope, 413, start)
+                return
+
+        received = 0
+
+        async def receive_wrapper() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, receive_wrapper, send_wrapper)
+        except BodyTooLarge:
+            await _send_413(send_wrapper, request_id, limit)
+        finally:
+            self._record(scope, status_holder[0], start)
+
+    def _record(self, scope: Scope, status: int, start: float) -> None:
+        duration_ms = (time.perf_counter() - start) * 1000
+        route = scope.get("route")
+        template: str = getattr(route, "path", None) or "unmatched"
+        self.monitor.record(scope["method"], template, status, duration_ms)
+
+
+async def _send_413(send: Send, request_id: str, limit: int) -> None:
+    body = orjson.dumps(error_body(f"Request body exceeds {limit} bytes", "payload_too_large",
+                                   request_id=request_id))
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def client_ip(scope_or_request: Any) -> str:
+    client = getattr(scope_or_request, "client", None)
+    return client.host if client else "unknown"

@@ -1,0 +1,58 @@
+"""The running service's shared parts, built once per app in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tanvi_social.core.cache import Cache, MemoryCache, RedisCache
+from tanvi_social.core.db import Database
+from tanvi_social.core.events import EventBus
+from tanvi_social.core.observability import Monitor
+from tanvi_social.core.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from tanvi_social.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    cache: Cache
+    limiter: MemoryRateLimiter | RedisRateLimiter
+    bus: EventBus
+    monitor: Monitor
+    redis: Any = None
+    started_at: float = field(default_factory=time.time)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, monitor: Monitor | None = None) -> Platform:
+        db = Database(settings.database_url, echo=settings.sql_echo)
+        redis_client = None
+        cache: Cache
+        limiter: MemoryRateLimiter | RedisRateLimiter
+        if settings.redis_url:
+            import redis.asyncio as redis_asyncio
+
+            redis_client = redis_asyncio.from_url(
+                settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5,
+                health_check_interval=10,
+            )
+            cache = RedisCache(redis_client)
+            limiter = RedisRateLimiter(redis_client)
+        else:
+            cache = MemoryCache()
+            limiter = MemoryRateLimiter()
+        bus = EventBus()
+        db.set_event_sink(bus.publish)
+        return cls(settings=settings, db=db, cache=cache, limiter=limiter, bus=bus,
+                   monitor=monitor or Monitor(), redis=redis_client)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()

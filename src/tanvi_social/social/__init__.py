@@ -1,0 +1,2 @@
+"""Profiles, the follow graph (requests, blocks, mutes), compatibility, influencers,
+notifications and activity history."""
