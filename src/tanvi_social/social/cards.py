@@ -1,0 +1,32 @@
+"""Author cards (id, username, display name, avatar, verified) for other domains' responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tanvi_social.accounts.models import User
+from tanvi_social.social.models import Profile
+
+
+class AuthorCard(BaseModel):
+    id: int
+    username: str
+    display_name: str | None = None
+    avatar_url: str | None = None
+    is_verified: bool = False
+
+
+def author_cards(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorCard]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.username, User.is_verified, Profile.display_name, Profile.avatar_url)
+        .outerjoin(Profile, Profile.user_id == User.id).where(User.id.in_(ids))
+    )
+    return {r.id: AuthorCard(id=r.id, username=r.username, display_name=r.display_name,
+                             avatar_url=r.avatar_url, is_verified=r.is_verified) for r in rows}
