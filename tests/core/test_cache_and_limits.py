@@ -17,14 +17,15 @@ class TestMemoryCache:
         assert (cache.stats.hits, cache.stats.misses) == (1, 2)
 
     async def test_memory_bound_evicts_least_recently_used(self) -> None:
-        cache = MemoryCache(max_bytes=400)
-        for key in ("k1", "k2", "k3"):
-            await cache.set(key, b"x" * 98, ttl=60)
+        cache = MemoryCache(max_bytes=1000)  # each entry: 240 bytes of value + 2 of key
+        for key in ("k1", "k2", "k3", "k4"):
+            await cache.set(key, b"x" * 240, ttl=60)
         await cache.get("k1")  # k1 is now the most recently used
-        await cache.set("k4", b"x" * 98, ttl=60)
+        await cache.set("k5", b"x" * 240, ttl=60)
         assert await cache.get("k2") is None
-        assert await cache.get("k1") == b"x" * 98
+        assert await cache.get("k1") == b"x" * 240
         assert cache.stats.evictions == 1
+        assert cache.describe()["bytes"] <= 1000
 
     async def test_clear_by_prefix(self) -> None:
         cache = MemoryCache()
