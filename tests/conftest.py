@@ -76,7 +76,8 @@ def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Setting
     values: dict[str, Any] = {
         "env": "test", "database_url": database_url, "secret_key": "test-secret-" + "x" * 32,
         "var_dir": var_dir, "media_dir": var_dir / "media", "redis_url": None,
-        "rate_limits_enabled": True,
+        "rate_limits_enabled": True, "jobs_scheduler_enabled": False,
+        "job_retry_delay_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -104,6 +104,16 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned[:50]
 
 
+def build_platform(settings: Settings, monitor: Monitor | None = None) -> Platform:
+    """The platform with every domain wired in (event consumers, jobs, health checks)."""
+    platform = Platform.build(settings, monitor)
+    for name in DOMAINS:
+        wiring = _module(f"{name}.wiring")
+        if wiring is not None:
+            wiring.setup(platform)
+    return platform
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json_logs=settings.json_logs)
@@ -111,12 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        platform = Platform.build(settings, monitor)
+        platform = build_platform(settings, monitor)
         app.state.platform = platform
-        for name in DOMAINS:
-            wiring = _module(f"{name}.wiring")
-            if wiring is not None:
-                wiring.setup(platform)
         for start in platform.extras.get("on_startup", []):
             await start()
         try:
