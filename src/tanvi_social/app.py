@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tanvi_social import __version__
 from tanvi_social.core.errors import AppError, error_body
+from tanvi_social.core.idempotency import IdempotencyMiddleware
 from tanvi_social.core.middleware import BodyTooLarge, PlatformMiddleware
 from tanvi_social.core.observability import Monitor, configure_logging
 from tanvi_social.core.platform import Platform
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
                         "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(PlatformMiddleware, monitor=monitor,
                        max_json_bytes=settings.max_json_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
