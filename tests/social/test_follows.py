@@ -18,7 +18,8 @@ class TestFollow:
         assert response.status_code == 201
         body = response.json()["connection"]
         assert body["status"] == "accepted"
-        assert body["follower_id"] == mia.id and body["target_id"] == zoe.id
+        assert body["follower_id"] == mia.id
+        assert body["target_id"] == zoe.id
         assert await counts(platform, zoe.id) == (1, 0)
         assert await counts(platform, mia.id) == (0, 1)
         types = await platform.db.read(lambda s: list(s.scalars(

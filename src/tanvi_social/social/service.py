@@ -95,16 +95,6 @@ def _bump(session: Session, follower_id: int, target_id: int, delta: int) -> Non
                         .execution_options(synchronize_session=False))
 
 
-def change_posts_count(session: Session, user_id: int, delta: int) -> None:
-    """For the content domain: keep `posts_count` exact in the same unit of work as the post."""
-    ensure_profile(session, user_id)
-    session.execute(update(Profile).where(Profile.user_id == user_id)
-                    .values(posts_count=func.max(Profile.posts_count + delta, 0)
-                            if session.get_bind().dialect.name == "sqlite"
-                            else func.greatest(Profile.posts_count + delta, 0))
-                    .execution_options(synchronize_session=False))
-
-
 def _relations(session: Session, viewer_id: int, owner_id: int) -> ViewerState:
     """The viewer's relation to one owner; NotFound when either blocked the other."""
     state = ViewerState(is_self=viewer_id == owner_id)
