@@ -232,8 +232,8 @@ async def _ensure_built(platform: Any, ctx: ViewerContext) -> None:
 
 
 async def _redis_entries(platform: Any, ctx: ViewerContext, cursor: Entry | None,
-                         n: int) -> tuple[list[Entry], bool]:
-    """Up to n entries before the cursor from the set; bool: the set may hold older ones."""
+                         n: int) -> list[Entry]:
+    """Up to n entries before the cursor from the set (the newest TIMELINE_CAP of them)."""
     redis = platform.redis
     max_score: str | float = "+inf" if cursor is None else _score(cursor[0])
     raw = await redis.zrevrangebyscore(_key(ctx.viewer_id), max_score, "(0", start=0,
@@ -241,15 +241,12 @@ async def _redis_entries(platform: Any, ctx: ViewerContext, cursor: Entry | None
     out: list[Entry] = []
     for member, score in raw:
         pid = int(member)
-        at = _from_score(score)
         if cursor is not None and (score == _score(cursor[0]) and pid >= cursor[1]):
             continue
-        out.append((at, pid))
+        out.append((_from_score(score), pid))
         if len(out) == n:
             break
-    size = await redis.zcard(_key(ctx.viewer_id))
-    truncated = size - 1 >= TIMELINE_CAP and len(out) < n
-    return out, truncated
+    return out
 
 
 async def redis_page(platform: Any, viewer_id: int, cursor: str | None,
@@ -261,12 +258,13 @@ async def redis_page(platform: Any, viewer_id: int, cursor: str | None,
     items: list[FeedItem] = []
     batch = limit + 1
     for _ in range(MAX_ROUNDS):
-        entries, truncated = await _redis_entries(platform, ctx, position, batch)
-        if truncated:
-            # Older than the capped set holds: continue from the database from here on.
+        entries = await _redis_entries(platform, ctx, position, batch)
+        if len(entries) < batch:
+            # Past the oldest entry the capped set keeps: continue from the database.
             oldest = entries[-1] if entries else position
-            tail = await platform.db.read(candidate_entries, ctx.authors, oldest, batch)
-            entries = [*entries, *tail][:batch]
+            tail = await platform.db.read(candidate_entries, ctx.authors, oldest,
+                                          batch - len(entries))
+            entries = [*entries, *tail]
         if ctx.celebrities:
             celeb = await platform.db.read(candidate_entries, ctx.celebrities, position, batch)
             entries = sorted({*entries, *celeb}, key=lambda e: (e[0], e[1]), reverse=True)[:batch]

@@ -10,8 +10,9 @@ target_metadata = load_all_models()
 
 
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Tables named `fts_*` are SQLite FTS5 indexes (and their shadow tables) built by migrations."""
-    return not (type_ == "table" and name is not None and name.startswith("fts_"))
+    """Objects named `fts_*` are full-text search structures built by migrations per dialect
+    (SQLite FTS5 tables and their shadow tables, PostgreSQL GIN expression indexes)."""
+    return not (type_ in ("table", "index") and name is not None and name.startswith("fts_"))
 
 
 def run_migrations() -> None:
