@@ -192,7 +192,7 @@ def get_board(session: Session, viewer_id: int | None, board_id: int) -> MoodBoa
 
 def list_boards(session: Session, viewer_id: int | None, params: PageParams, *,
                 user_id: int | None = None) -> tuple[list[MoodBoardRead], int]:
-    """Boards the viewer may see: by default their own and shared ones (signed in) or public ones."""
+    """Boards the viewer may see: their own and shared ones (signed in), else public ones."""
     stmt = select(MoodBoard)
     if user_id is not None:
         stmt = stmt.where(MoodBoard.owner_id == user_id)

@@ -46,11 +46,11 @@ def export(session: Session, user_id: int) -> dict[str, Any]:
                               select(FeedFeedback.action, FeedFeedback.post_id,
                                      FeedFeedback.author_id, FeedFeedback.tag)
                               .where(FeedFeedback.user_id == user_id))],
-        "recommendation_ratings": [{"item": f"{t}-{i}", "rating": r} for t, i, r in
-                                   session.execute(select(RecommendationRating.item_type,
-                                                          RecommendationRating.item_id,
-                                                          RecommendationRating.rating)
-                                                   .where(RecommendationRating.user_id == user_id))],
+        "recommendation_ratings": [
+            {"item": f"{t}-{i}", "rating": r} for t, i, r in session.execute(
+                select(RecommendationRating.item_type, RecommendationRating.item_id,
+                       RecommendationRating.rating)
+                .where(RecommendationRating.user_id == user_id))],
         "inspirations": [{"id": i.id, "title": i.title, "style_tags": i.style_tags}
                          for i in session.scalars(select(Inspiration).where(
                              Inspiration.creator_id == user_id))],

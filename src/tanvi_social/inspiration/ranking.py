@@ -60,14 +60,15 @@ def engagement(likes: int, comments: int, saves: int, shares: int) -> float:
                     + 2 * max(shares, 0))
 
 
-def freshness(created_at: datetime, now: datetime, half_life_hours: float = HALF_LIFE_HOURS) -> float:
+def freshness(created_at: datetime, now: datetime,
+              half_life_hours: float = HALF_LIFE_HOURS) -> float:
     """Exponential decay with a half-life; future timestamps count as brand new."""
     age = max((now - created_at).total_seconds() / 3600.0, 0.0)
     return 0.5 ** (age / half_life_hours)
 
 
 def style_match(profile: Mapping[str, float], tags: Iterable[str], strength: float = 1.0) -> float:
-    """0.5 + 0.5·cosine(viewer's tag weights, post's tags), raised to the personalisation strength."""
+    """0.5 + 0.5·cosine(viewer's tag weights, post's tags), to the personalisation strength."""
     post = {norm_tag(t) for t in tags if t}
     if not profile or not post:
         cosine = 0.0

@@ -191,8 +191,8 @@ def recommend_people(session: Session, viewer_id: int, limit: int) -> list[Recom
         .group_by(Post.author_id).order_by(func.count().desc(), Post.author_id)
         .limit(POOL_SIZE)))
     pool = (set(mutual) | recent) - skip
-    active = set(session.scalars(select(User.id).where(User.id.in_(pool),
-                                                       User.is_active.is_(True)))) if pool else set()
+    active = set(session.scalars(select(User.id).where(
+        User.id.in_(pool), User.is_active.is_(True)))) if pool else set()
     pool &= active
     compat = compatible_users(session, viewer_id, pool, limit=len(pool) or 1)
     profile = style_profile(session, viewer_id)
@@ -233,7 +233,8 @@ def recommend_people(session: Session, viewer_id: int, limit: int) -> list[Recom
             for v, u, r, f in chosen if u in cards]
 
 
-def _group_recs(session: Session, viewer_id: int, limit: int, kind: str) -> list[RecommendationRead]:
+def _group_recs(session: Session, viewer_id: int, limit: int,
+                kind: str) -> list[RecommendationRead]:
     models = adapters.module("community.models")
     access = adapters.module("community.access")
     if models is None or access is None:

@@ -178,7 +178,8 @@ async def hide_trend(trend_id: Id, user: ModeratorUser, platform: PlatformDep) -
 
 @hashtag_router.post("/{tag}/follow", status_code=201,
                      responses=error_responses(Unauthorized, Forbidden, Conflict))
-async def follow_hashtag(tag: Tag, user: WriterUser, platform: PlatformDep) -> HashtagFollowResponse:
+async def follow_hashtag(tag: Tag, user: WriterUser,
+                         platform: PlatformDep) -> HashtagFollowResponse:
     """Follow a hashtag: its posts join your "for you" candidates."""
     row = await platform.db.run(feedback.follow_hashtag, user.user_id, tag)
     return HashtagFollowResponse(hashtag=row, message=f"Following #{row.tag}")
@@ -230,7 +231,8 @@ async def update_moodboard(board_id: Id, body: MoodBoardUpdate, user: WriterUser
 
 @router.delete("/moodboards/{board_id}", responses=error_responses(Unauthorized, Forbidden,
                                                                    NotFound))
-async def delete_moodboard(board_id: Id, user: WriterUser, platform: PlatformDep) -> MessageResponse:
+async def delete_moodboard(board_id: Id, user: WriterUser,
+                           platform: PlatformDep) -> MessageResponse:
     """Owner only."""
     await platform.db.run(boards.delete_board, user.user_id, board_id)
     return MessageResponse(message="Mood board deleted")

@@ -298,6 +298,8 @@ def _name_candidates(session: Session, q: str) -> list[tuple[int, float]]:
             "ON d.id = fts_names.rowid WHERE fts_names MATCH :m AND d.kind = 'profile' "
             "ORDER BY rank LIMIT :n"), {"m": match, "n": MAX_CANDIDATES}).all()
     else:
+        session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                        {"t": str(NAME_THRESHOLD)})
         rows = session.execute(text(
             "SELECT d.ref_id, d.name FROM search_documents d WHERE d.kind = 'profile' "
             "AND :q <% lower(d.name) ORDER BY word_similarity(:q, lower(d.name)) DESC "

@@ -240,7 +240,8 @@ def list_inspirations(session: Session, viewer_id: int | None, params: PageParam
     return [_inspiration_read(r, cards, terms, images.get(r.id)) for r in page], total
 
 
-def get_inspiration(session: Session, viewer_id: int | None, inspiration_id: int) -> InspirationRead:
+def get_inspiration(session: Session, viewer_id: int | None,
+                    inspiration_id: int) -> InspirationRead:
     """One inspiration; counts a view (not the creator's own)."""
     row = session.get(Inspiration, inspiration_id)
     if row is None or (viewer_id is not None and graph.blocked_either_way(

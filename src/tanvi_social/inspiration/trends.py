@@ -2,7 +2,7 @@
 
 For every term (a hashtag, a style tag or a colour name) the job counts, per window, the number of
 distinct accounts that used it (one account posting a tag twenty times is one voice). The windows
-before the current one form the baseline, summarised by an exponentially weighted moving average
+before the last two form the baseline, summarised by an exponentially weighted moving average
 (EWMA) and variance. The current window's excess over that baseline, in units of its noise, is the
 z-score; the z-scores of the last two windows and the window-over-window growth give the lifecycle
 stage. See docs/algorithms.md → "Trend detection (inspiration)".
@@ -102,10 +102,11 @@ def detect(category: str, term: str, counts: Sequence[int], *,
         counts = [0]
     current = counts[-1]
     previous = counts[-2] if len(counts) >= 2 else 0
-    base_now = ewma_baseline(counts[:-1])
-    base_prev = ewma_baseline(counts[:-2])
+    # The current and the previous window are both compared with the same baseline: the windows
+    # before them. (Folding the previous window into the baseline would hide a plateau.)
+    base_now = ewma_baseline(counts[:-2])
     z_now = z_score(current, base_now)
-    z_prev = z_score(previous, base_prev) if len(counts) >= 2 else 0.0
+    z_prev = z_score(previous, base_now) if len(counts) >= 2 else 0.0
     growth = (current - previous) / max(previous, 1)
     stage = classify(current, previous, z_now, z_prev, base_now.mean, min_authors=min_authors)
     return TrendSignal(
@@ -129,7 +130,7 @@ class Usage:
 
 def window_counts(usages: Iterable[Usage], *, now: datetime, window: timedelta,
                   windows: int) -> dict[tuple[str, str], list[int]]:
-    """Distinct authors per (category, term) for `windows` windows ending at `now` (oldest first)."""
+    """Distinct authors per (category, term) in `windows` windows ending at `now`, oldest first."""
     start = now - window * windows
     authors: dict[tuple[str, str], list[set[int]]] = defaultdict(
         lambda: [set() for _ in range(windows)])
