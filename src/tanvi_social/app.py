@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tanvi_social import __version__
 from tanvi_social.core.errors import AppError, error_body
+from tanvi_social.core.idempotency import IdempotencyMiddleware
 from tanvi_social.core.middleware import BodyTooLarge, PlatformMiddleware
 from tanvi_social.core.observability import Monitor, configure_logging
 from tanvi_social.core.platform import Platform
@@ -104,6 +105,53 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned[:50]
 
 
+def build_platform(settings: Settings, monitor: Monitor | None = None) -> Platform:
+    """The platform with every domain wired in (event consumers, jobs, health checks)."""
+    platform = Platform.build(settings, monitor)
+    for name in DOMAINS:
+        wiring = _module(f"{name}.wiring")
+        if wiring is not None:
+            wiring.setup(platform)
+    return platform
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """Add the errors the platform itself can answer to every operation of the OpenAPI schema:
+    400/413 where a body is read, 401 where a token is read, 422 where input is validated."""
+    from fastapi.openapi.utils import get_openapi
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorResponse" not in components:
+            from tanvi_social.core.responses import ErrorResponse
+
+            components["ErrorResponse"] = ErrorResponse.model_json_schema()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                extra: list[tuple[str, str]] = []
+                if "requestBody" in operation:
+                    extra += [("400", "Malformed body"), ("413", "Body too large"),
+                              ("422", "Validation error")]
+                if operation.get("parameters"):
+                    extra.append(("422", "Validation error"))
+                if operation.get("security"):
+                    extra.append(("401", "Missing, invalid or expired token"))
+                for status, description in extra:
+                    responses.setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_ref}}})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json_logs=settings.json_logs)
@@ -111,12 +159,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        platform = Platform.build(settings, monitor)
+        platform = build_platform(settings, monitor)
         app.state.platform = platform
-        for name in DOMAINS:
-            wiring = _module(f"{name}.wiring")
-            if wiring is not None:
-                wiring.setup(platform)
         for start in platform.extras.get("on_startup", []):
             await start()
         try:
@@ -145,9 +189,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
                         "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(PlatformMiddleware, monitor=monitor,
                        max_json_bytes=settings.max_json_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
+    _document_common_errors(app)
     for name in DOMAINS:
         module = _module(f"{name}.router")
         if module is None:
