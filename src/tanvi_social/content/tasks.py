@@ -18,7 +18,7 @@ ANALYSIS_WINDOW = timedelta(days=7)
 
 def refresh_recent_analyses(session: Session, now: datetime | None = None,
                             limit: int = 500) -> int:
-    """Recompute `ai_analysis` of last week's posts (trend counts move even when a post does not)."""
+    """Recompute `ai_analysis` of last week's posts (trend counts move over time)."""
     now = now or utcnow()
     rows = session.scalars(select(Post).where(
         Post.deleted_at.is_(None), Post.is_draft.is_(False),
