@@ -51,9 +51,10 @@ class Platform:
         db.set_event_sink(bus.publish)
         platform = cls(settings=settings, db=db, cache=cache, limiter=limiter, bus=bus,
                        monitor=monitor or Monitor(), redis=redis_client)
-        from tanvi_social.core import jobs
+        from tanvi_social.core import jobs, pubsub
 
         jobs.install(platform)
+        pubsub.install(platform)
         return platform
 
     async def close(self) -> None:
