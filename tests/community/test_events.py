@@ -317,7 +317,7 @@ class TestCalendars:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/calendar")
         cal = icalendar.Calendar.from_ical(r.content)
-        items = [c for c in cal.walk("VEVENT")]
+        items = list(cal.walk("VEVENT"))
         assert len(items) == 1
         start = items[0].decoded("dtstart")
         end = items[0].decoded("dtend")
@@ -349,7 +349,7 @@ class TestCalendars:
         assert [str(e["summary"]) for e in cal.walk("VEVENT")] == ["Going event"]
         assert "s3cret-pass" in r.text  # confirmed: the owner's own feed has the details
         # forged / someone else's / rotated tokens are 404
-        user_id, version, mac = tok["token"].split(".")
+        _user_id, version, mac = tok["token"].split(".")
         forged = f"{other.id}.{version}.{mac}"
         assert (await client.get("/api/community/calendar.ics", params={"token": forged})
                 ).status_code == 404
