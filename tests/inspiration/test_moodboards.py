@@ -23,7 +23,8 @@ class TestMoodBoards:
                                                    world: World, platform) -> None:
         me, other = await factory.users(2)
         board = await make_board(client, me.headers, description="cosy layers")
-        assert board["my_role"] == "owner" and board["palette"] == []
+        assert board["my_role"] == "owner"
+        assert board["palette"] == []
         pid = await world.post(other.id, "camel coat")
         image = await upload(client, me, encode(blocks([("#1f3a93", 0.7), ("#f5deb3", 0.3)])))
         assert image.status_code == 201, image.text
@@ -81,7 +82,8 @@ class TestMoodBoards:
                               json={"user_id": stranger.id})
         assert r.status_code == 403
         r = await client.get(url, headers=viewer.headers)
-        assert r.status_code == 200 and r.json()["moodboard"]["my_role"] == "viewer"
+        assert r.status_code == 200
+        assert r.json()["moodboard"]["my_role"] == "viewer"
         note = {"kind": "note", "note": "hi"}
         assert (await client.post(f"{url}/items", headers=editor.headers,
                                   json=note)).status_code == 201
@@ -93,7 +95,8 @@ class TestMoodBoards:
                                  json={"title": "mine"})).status_code == 403
         assert (await client.delete(url, headers=editor.headers)).status_code == 403
         r = await client.put(url, headers=owner.headers, json={"is_public": True})
-        assert r.status_code == 200 and r.json()["moodboard"]["is_public"] is True
+        assert r.status_code == 200
+        assert r.json()["moodboard"]["is_public"] is True
         assert (await client.get(url, headers=stranger.headers)).status_code == 200
         assert (await client.get(url)).status_code == 200
         await world.block(owner.id, blocked.id)
