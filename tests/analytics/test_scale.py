@@ -84,6 +84,12 @@ def scale_server(tmp_path: Path) -> Iterator[ServerProcess]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
     upgrade(url)
+    from tanvi_social.accounts.service import create_admin
+    from tanvi_social.core.db import Database
+
+    db = Database(url)
+    db.run_blocking(create_admin, "boss", "boss@example.com", PASSWORD)
+    db.sync_engine.dispose()
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
     env = {"TANVI_DATABASE_URL": url, "TANVI_REDIS_URL": REDIS_URL,
@@ -129,15 +135,6 @@ async def _two_workers(url: str, headers: dict[str, str]) -> tuple[Any, Any, lis
 @pytest.mark.slow
 async def test_two_workers_share_state_at_once(scale_server: ServerProcess) -> None:
     url = scale_server.url
-    async with httpx.AsyncClient(base_url=url, timeout=10) as c:
-        r = await c.post("/api/auth/register", json={
-            "username": "boss", "email": "boss@example.com", "password": PASSWORD})
-        assert r.status_code == 201, r.text
-    engine = create_engine(make_url(scale_server.env["TANVI_DATABASE_URL"])
-                           .set(drivername="postgresql+psycopg"))
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE users SET role = 'admin' WHERE username = 'boss'"))
-    engine.dispose()
     async with httpx.AsyncClient(base_url=url, timeout=10) as c:
         r = await c.post("/api/auth/login", json={"login": "boss", "password": PASSWORD})
         admin = {"Authorization": f"Bearer {r.json()['tokens']['access_token']}"}
