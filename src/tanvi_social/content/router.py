@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 
 from tanvi_social.accounts.deps import OptionalUser, WriterUser
 from tanvi_social.content import challenges, collections, comments, engagement, service
@@ -57,7 +58,8 @@ from tanvi_social.core.responses import Envelope, MessageResponse, error_respons
 
 router = APIRouter(prefix="/api/content", tags=["content"])
 web_router = APIRouter(tags=["content"])
-extra_routers = [web_router]
+mobile_router = APIRouter(prefix="/api/social", tags=["mobile"])
+extra_routers = [web_router, mobile_router]
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
@@ -487,6 +489,23 @@ async def unvote(challenge_id: Id, entry_id: Id, user: WriterUser,
     """Withdraw your vote while the challenge is open."""
     result = await platform.db.run(challenges.unvote, user.user_id, challenge_id, entry_id)
     return VoteResponse(vote=result, message="Vote withdrawn")
+
+
+# --- the WS6 app's like toggle ------------------------------------------------------------
+
+class MobileLikeResponse(BaseModel):
+    success: bool = True
+    liked: bool
+    likes: int
+
+
+@mobile_router.post("/posts/{post_id}/like", dependencies=writes,
+                    responses=error_responses(*AUTH, NotFound))
+async def mobile_like_toggle(post_id: Id, user: WriterUser,
+                             platform: PlatformDep) -> MobileLikeResponse:
+    """The WS6 app's like button: toggles the caller's like (no body needed)."""
+    liked, likes = await platform.db.run(engagement.toggle_like, user.user_id, post_id)
+    return MobileLikeResponse(liked=liked, likes=likes)
 
 
 # --- the public page of a shared post --------------------------------------------------------
