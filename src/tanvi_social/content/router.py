@@ -11,7 +11,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from tanvi_social.accounts.deps import OptionalUser, WriterUser
-from tanvi_social.content import challenges, collections, comments, engagement, service
+from tanvi_social.content import (
+    challenges,
+    collections,
+    comments,
+    discovery,
+    engagement,
+    service,
+)
 from tanvi_social.content.schemas import (
     AnalysisResponse,
     ChallengeCreate,
@@ -47,6 +54,8 @@ from tanvi_social.content.schemas import (
     SaveResponse,
     ShareRequest,
     ShareResponse,
+    ShopResponse,
+    SimilarPaletteResponse,
     SortIn,
     VoteResponse,
 )
@@ -154,6 +163,22 @@ async def get_analysis(post_id: Id, user: OptionalUser, platform: PlatformDep) -
     """The post's `ai_analysis` with the reasons behind each score."""
     result = await platform.db.read(service.get_analysis, user.user_id if user else None, post_id)
     return AnalysisResponse(ai_analysis=result)
+
+
+@router.get("/posts/{post_id}/shop", responses=error_responses(Unauthorized, NotFound))
+async def post_shop(post_id: Id, user: OptionalUser, platform: PlatformDep) -> ShopResponse:
+    """The shoppable list: garments tagged on the photos, then outfit items with a brand/link."""
+    items = await platform.db.read(discovery.shop, user.user_id if user else None, post_id)
+    return ShopResponse(post_id=post_id, items=items)
+
+
+@router.get("/posts/{post_id}/similar-palette", responses=error_responses(Unauthorized, NotFound))
+async def similar_palette(post_id: Id, user: OptionalUser, platform: PlatformDep,
+                          limit: int = Query(default=12, ge=1, le=50)) -> SimilarPaletteResponse:
+    """Posts whose photo palettes are closest to this one's (CIEDE2000)."""
+    similar = await platform.db.read(discovery.similar_palette, user.user_id if user else None,
+                                     post_id, limit, base(platform))
+    return SimilarPaletteResponse(post_id=post_id, similar=similar)
 
 
 # --- reactions -------------------------------------------------------------------------------
