@@ -758,9 +758,14 @@ def profile_owner(session: Session, user_id: int) -> int | None:
 
 
 def set_profile_state(session: Session, user_id: int, state: str) -> None:
-    """Moderation decision on a profile: hidden/removed/held profiles show only a bare card."""
-    if state not in ("visible", "held", "hidden", "removed"):
-        raise InvalidState("Unknown moderation state", code="invalid_state")
+    """Moderation on a profile: `held` (filter) shows only a bare card until `visible` (approve).
+
+    Hiding or removing a person's profile is not a profile action: accounts are moderated with
+    warn, suspend or ban (the moderation domain's rule).
+    """
+    if state not in (ModerationState.VISIBLE, ModerationState.HELD):
+        raise InvalidState("Profiles are moderated with warn, suspend or ban",
+                           code="unsupported_action")
     ensure_profile(session, user_id)
     session.execute(update(Profile).where(Profile.user_id == user_id)
                     .values(moderation_state=state).execution_options(synchronize_session=False))
