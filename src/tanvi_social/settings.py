@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     rate_limit_follows_per_hour: int = 400
     notification_retention_days: int = 30
     public_base_url: str = "http://127.0.0.1:5000"
+    vapid_private_key: SecretStr | None = None  # PEM or raw base64url; else generated under var/
+    vapid_subject: str = "mailto:push@tanvi.social"
     log_json: bool | None = None
     sql_echo: bool = False
 
