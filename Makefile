@@ -42,7 +42,6 @@ test: install
 
 lint: install
 	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -76,7 +76,8 @@ def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Setting
     values: dict[str, Any] = {
         "env": "test", "database_url": database_url, "secret_key": "test-secret-" + "x" * 32,
         "var_dir": var_dir, "media_dir": var_dir / "media", "redis_url": None,
-        "rate_limits_enabled": True,
+        "rate_limits_enabled": True, "jobs_scheduler_enabled": False,
+        "job_retry_delay_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -106,9 +107,9 @@ class AppHarness:
     def platform(self) -> Any:
         return self.app.state.platform
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                 base_url="http://test")
+    def client(self, *, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=raise_app_exceptions)
+        return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +126,8 @@ async def make_harness(database_url: str, var_dir: Path) -> AsyncIterator[Any]:
     started: list[AppHarness] = []
 
     async def build(**overrides: Any) -> AppHarness:
-        h = AppHarness(make_settings(database_url, var_dir, **overrides))
+        url = overrides.pop("database_url", database_url)
+        h = AppHarness(make_settings(url, var_dir, **overrides))
         await h.start()
         started.append(h)
         return h
@@ -160,14 +162,13 @@ def _cleaner_engine(database_url: str) -> Any:
 
 
 @pytest.fixture(autouse=True)
-async def clean_state(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[None]:
+async def clean_state(request: pytest.FixtureRequest, database_url: str) -> None:
     _clean_tables(database_url)
     if "harness" in request.fixturenames:
         h: AppHarness = request.getfixturevalue("harness")
         await h.platform.cache.clear()
         h.platform.limiter = type(h.platform.limiter)()
         h.platform.monitor.reset()
-    yield
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tanvi_social import __version__
 from tanvi_social.core.errors import AppError, error_body
+from tanvi_social.core.idempotency import IdempotencyMiddleware
 from tanvi_social.core.middleware import BodyTooLarge, PlatformMiddleware
 from tanvi_social.core.observability import Monitor, configure_logging
 from tanvi_social.core.platform import Platform
@@ -104,6 +105,16 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     return cleaned[:50]
 
 
+def build_platform(settings: Settings, monitor: Monitor | None = None) -> Platform:
+    """The platform with every domain wired in (event consumers, jobs, health checks)."""
+    platform = Platform.build(settings, monitor)
+    for name in DOMAINS:
+        wiring = _module(f"{name}.wiring")
+        if wiring is not None:
+            wiring.setup(platform)
+    return platform
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json_logs=settings.json_logs)
@@ -111,12 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        platform = Platform.build(settings, monitor)
+        platform = build_platform(settings, monitor)
         app.state.platform = platform
-        for name in DOMAINS:
-            wiring = _module(f"{name}.wiring")
-            if wiring is not None:
-                wiring.setup(platform)
         for start in platform.extras.get("on_startup", []):
             await start()
         try:
@@ -145,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
                         "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(PlatformMiddleware, monitor=monitor,
                        max_json_bytes=settings.max_json_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)

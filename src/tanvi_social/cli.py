@@ -83,6 +83,56 @@ def create_admin(
 
 
 @app.command()
+def worker(
+    run_for: Annotated[float, typer.Option(help="Stop after this many seconds (0 = forever)")] = 0,
+) -> None:
+    """Scale mode: run the background-job worker and the periodic scheduler (needs Redis)."""
+    import asyncio
+    import contextlib
+    import signal
+
+    from tanvi_social.app import build_platform
+    from tanvi_social.core.jobs import runner_of
+    from tanvi_social.core.observability import configure_logging
+    from tanvi_social.settings import get_settings
+
+    settings = get_settings()
+    if not settings.redis_url:
+        typer.echo("The job worker needs TANVI_REDIS_URL (embedded mode runs jobs inside "
+                   "`tanvi-social serve`).", err=True)
+        raise typer.Exit(2)
+    configure_logging(json_logs=settings.json_logs)
+
+    async def main() -> None:
+        platform = build_platform(settings)
+        for start in platform.extras.get("on_startup", []):
+            if start != runner_of(platform).startup:
+                await start()
+        task = asyncio.create_task(runner_of(platform).run_worker())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        typer.echo(f"Job worker running ({len(platform.extras['jobs'].describe()['jobs'])} jobs).")
+        try:
+            if run_for > 0:
+                await asyncio.wait_for(asyncio.shield(task), timeout=run_for)
+            else:
+                await task
+        except (asyncio.CancelledError, TimeoutError):
+            pass
+        finally:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            for stop in reversed(platform.extras.get("on_shutdown", [])):
+                with contextlib.suppress(Exception):
+                    await stop()
+            await platform.close()
+
+    asyncio.run(main())
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(f"tanvi-social {__version__}")

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     rate_limit_writes_per_minute: int = 120
     rate_limit_follows_per_hour: int = 400
     notification_retention_days: int = 30
+    # Background jobs (core/jobs.py): broker "auto" = Redis when redis_url is set, else in-process.
+    job_broker: Literal["auto", "memory", "redis"] = "auto"
+    jobs_scheduler_enabled: bool = True
+    job_retry_delay_seconds: float = Field(default=1.0, ge=0, le=60)
     public_base_url: str = "http://127.0.0.1:5000"
     vapid_private_key: SecretStr | None = None  # PEM or raw base64url; else generated under var/
     vapid_subject: str = "mailto:push@tanvi.social"

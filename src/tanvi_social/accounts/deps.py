@@ -21,7 +21,9 @@ from tanvi_social.core.security import decode_access_token, decode_ws1_token
 from tanvi_social.core.time import as_utc, utcnow
 
 AUTH_STATE_TTL = 30.0  # seconds a cached role/suspension may lag behind the database at most
-_bearer = HTTPBearer(auto_error=False, description="Access token from /api/auth/login, or a WS1 token")
+_bearer = HTTPBearer(
+    auto_error=False, description="Access token from /api/auth/login, or a WS1 token"
+)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ async def register(body: RegisterRequest, request: Request, response: Response,
     if platform.settings.rate_limits_enabled:
         decision = await platform.limiter.hit(f"register:ip{client_ip(request)}", 20, 3600)
         if not decision.allowed:
-            raise RateLimited("Too many sign-ups from this address", retry_after=decision.reset_after)
+            raise RateLimited("Too many sign-ups from this address",
+                              retry_after=decision.reset_after)
     user, tokens = await platform.db.run(service.register, body, token_config(platform))
     return AuthResponse(user=user, tokens=tokens, message="Welcome to Tanvi")
 

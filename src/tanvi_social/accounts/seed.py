@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.accounts.models import Role, User
 from tanvi_social.core.security import hash_password
 
-DEMO_PASSWORD = "tanvi-demo-2026"  # noqa: S105 - documented demo credential, demo data only
+DEMO_PASSWORD = "tanvi-demo-2026"
 FIRST = ["mia", "aisha", "priya", "sofia", "zara", "lena", "maya", "nora", "ava", "chloe",
          "isla", "amara", "leila", "ines", "yuki", "hana", "tara", "rhea", "elena", "camila",
          "noor", "sana", "freya", "ada", "olivia", "emma", "lucia", "meera", "kiara", "anya"]

@@ -84,7 +84,8 @@ def auth_state(session: Session, user_id: int) -> AuthState | None:
                      row.suspended_until)
 
 
-def register(session: Session, data: RegisterRequest, cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
+def register(session: Session, data: RegisterRequest,
+             cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
     """Create an account (argon2id hash) and sign it in."""
     email = data.email.lower()
     check_password_policy(data.password, username=data.username, email=email)
@@ -117,7 +118,8 @@ def authenticate(session: Session, login: str, password: str) -> User:
     return user
 
 
-def login(session: Session, login_name: str, password: str, cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
+def login(session: Session, login_name: str, password: str,
+          cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
     user = authenticate(session, login_name, password)
     return UserRead.model_validate(user), issue_tokens(session, user, cfg)
 
@@ -155,7 +157,7 @@ def refresh(session: Session, token: str, cfg: TokenConfig) -> TokenPair | None:
     claimed = session.execute(
         update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
         .values(used_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if claimed != 1:  # a concurrent refresh with the same token won the race
         revoke_family(session, row.family_id)
         return None

@@ -134,7 +134,7 @@ class RedisCache:
             self.stats.misses += 1
         else:
             self.stats.hits += 1
-        return value  # type: ignore[no-any-return]
+        return value
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         try:

@@ -23,7 +23,12 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -152,7 +157,8 @@ class Database:
                 result, events = await self._run_async(fn, args, kwargs, commit=True)
         except (OperationalError, DBAPIError, OSError) as exc:
             if _is_connection_error(exc):
-                raise ServiceUnavailable("The database is unavailable", code="database_unavailable") from exc
+                raise ServiceUnavailable("The database is unavailable",
+                                         code="database_unavailable") from exc
             raise
         if events and self._event_sink is not None:
             await self._event_sink(events)
@@ -167,7 +173,8 @@ class Database:
                 result, _ = await self._run_async(fn, args, kwargs, commit=False)
         except (OperationalError, DBAPIError, OSError) as exc:
             if _is_connection_error(exc):
-                raise ServiceUnavailable("The database is unavailable", code="database_unavailable") from exc
+                raise ServiceUnavailable("The database is unavailable",
+                                         code="database_unavailable") from exc
             raise
         return result
 
@@ -226,7 +233,8 @@ class Database:
                 async with self.async_engine.connect() as conn:
                     await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
         except Exception as exc:
-            raise ServiceUnavailable("The database is unavailable", code="database_unavailable") from exc
+            raise ServiceUnavailable("The database is unavailable",
+                                     code="database_unavailable") from exc
         return (time.perf_counter() - start) * 1000
 
     async def dispose(self) -> None:
@@ -241,6 +249,7 @@ def _is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     text_ = str(exc).lower()
-    return any(s in text_ for s in ("connection refused", "could not connect", "connection was closed",
-                                    "unable to open database", "connection is closed",
-                                    "cannot connect", "terminating connection"))
+    needles = ("connection refused", "could not connect", "connection was closed",
+               "unable to open database", "connection is closed", "cannot connect",
+               "terminating connection")
+    return any(s in text_ for s in needles)

@@ -9,16 +9,16 @@ from fastapi import Depends, Request, Response
 
 from tanvi_social.core.db import Database
 from tanvi_social.core.errors import RateLimited
-from tanvi_social.core.platform import Platform
 from tanvi_social.core.middleware import client_ip
+from tanvi_social.core.platform import Platform
 
 
 def get_platform(request: Request) -> Platform:
-    return request.app.state.platform  # type: ignore[no-any-return]
+    return request.app.state.platform
 
 
 def get_db(request: Request) -> Database:
-    return request.app.state.platform.db  # type: ignore[no-any-return]
+    return request.app.state.platform.db
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]

@@ -46,7 +46,8 @@ class PlatformMiddleware:
             return
         headers = dict(scope["headers"])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        valid = 0 < len(incoming) <= 64 and incoming.isprintable()
+        request_id = incoming if valid else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         content_type = headers.get(b"content-type", b"")
         limit = self.max_upload if content_type.startswith(b"multipart/") else self.max_json
@@ -86,10 +87,32 @@ class PlatformMiddleware:
                     raise BodyTooLarge()
             return message
 
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_wrapper(message)
+
         try:
-            await self.app(scope, receive_wrapper, send_wrapper)
+            await self.app(scope, receive_wrapper, tracking_send)
         except BodyTooLarge:
-            await _send_413(send_wrapper, request_id, limit)
+            if not started:
+                await _send_413(send_wrapper, request_id, limit)
+        except Exception:
+            # The JSON 500 is answered here (not by Starlette's outermost handler) so it carries
+            # the request id and security headers; the trace goes to the log, never to the client.
+            log.exception("unhandled error", extra={"request_id": request_id,
+                                                    "path": scope.get("path")})
+            if not started:
+                status_holder[0] = 500
+                body = orjson.dumps(error_body("Internal server error", "internal_error",
+                                               request_id=request_id))
+                await send_wrapper({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"application/json"),
+                                                (b"content-length", str(len(body)).encode())]})
+                await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             self._record(scope, status_holder[0], start)
 

@@ -49,8 +49,13 @@ class Platform:
             limiter = MemoryRateLimiter()
         bus = EventBus()
         db.set_event_sink(bus.publish)
-        return cls(settings=settings, db=db, cache=cache, limiter=limiter, bus=bus,
-                   monitor=monitor or Monitor(), redis=redis_client)
+        platform = cls(settings=settings, db=db, cache=cache, limiter=limiter, bus=bus,
+                       monitor=monitor or Monitor(), redis=redis_client)
+        from tanvi_social.core import jobs, pubsub
+
+        jobs.install(platform)
+        pubsub.install(platform)
+        return platform
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -102,7 +102,7 @@ def _decode(key: str, token: str, *, audience: str | None, issuer: str | None,
         raise Unauthorized("Invalid token", code="invalid_token") from exc
     if header.get("alg") != ALGORITHM:  # no `none`, no RS/HS confusion
         raise Unauthorized("Invalid token", code="invalid_token")
-    options: dict[str, Any] = {"require": required, "verify_aud": audience is not None}
+    options: Any = {"require": required, "verify_aud": audience is not None}
     try:
         payload: dict[str, Any] = jwt.decode(
             token, key, algorithms=[ALGORITHM], audience=audience, issuer=issuer,

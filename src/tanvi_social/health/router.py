@@ -134,15 +134,13 @@ class FeaturesResponse(Envelope):
 
 @router.get("/api/features")
 async def features(request: Request) -> FeaturesResponse:
-    """The feature areas and their endpoints, generated from the live app's routes."""
+    """The feature areas and their endpoints, generated from the live app's OpenAPI schema."""
     areas: dict[str, set[str]] = {}
-    for route in request.app.routes:
-        path = getattr(route, "path", "")
-        methods = getattr(route, "methods", None) or set()
+    for path, operations in request.app.openapi().get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
         area = path.split("/")[2]
-        for method in sorted(methods - {"HEAD"}):
-            areas.setdefault(area, set()).add(f"{method} {path}")
+        for method in operations:
+            areas.setdefault(area, set()).add(f"{method.upper()} {path}")
     return FeaturesResponse(features=[
         Feature(area=a, endpoints=len(p), paths=sorted(p)) for a, p in sorted(areas.items())])

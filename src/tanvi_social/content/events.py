@@ -1,0 +1,80 @@
+"""Content domain events (wire names agreed with realtime, inspiration and analytics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tanvi_social.core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostCreated(DomainEvent):
+    """A post was published (drafts publish this when they go live)."""
+
+    name: str = field(default="post.created", init=False)
+    post_id: int
+    author_id: int
+    visibility: str = "public"
+    hashtags: list[str] = field(default_factory=list)
+    community_id: int | None = None
+    repost_of_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostUpdated(DomainEvent):
+    name: str = field(default="post.updated", init=False)
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostDeleted(DomainEvent):
+    name: str = field(default="post.deleted", init=False)
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostEngagementChanged(DomainEvent):
+    """Counters after a like/unlike, comment, share or save: `{likes, comments, shares, saves}`."""
+
+    name: str = field(default="post.engagement", init=False)
+    post_id: int
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostLiked(DomainEvent):
+    name: str = field(default="post.liked", init=False)
+    post_id: int
+    user_id: int
+    author_id: int = 0
+    reaction_type: str = "like"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostSaved(DomainEvent):
+    name: str = field(default="post.saved", init=False)
+    post_id: int
+    user_id: int
+    author_id: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostShared(DomainEvent):
+    name: str = field(default="post.shared", init=False)
+    post_id: int
+    user_id: int
+    author_id: int = 0
+    share_type: str = "repost"
+    repost_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentAdded(DomainEvent):
+    name: str = field(default="comment.created", init=False)
+    comment_id: int
+    post_id: int
+    author_id: int
+    parent_id: int | None = None

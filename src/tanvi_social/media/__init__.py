@@ -1,0 +1,1 @@
+"""Media: image upload, validation, variants, blurhash, colour palette, garment tags."""

@@ -1,0 +1,26 @@
+"""Media domain events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tanvi_social.core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaUploaded(DomainEvent):
+    """A new image is stored; `duplicate_of_id` is set for a near-copy of another user's photo."""
+
+    name: str = field(default="media.uploaded", init=False)
+    media_id: int
+    owner_id: int
+    duplicate_of_id: int | None = None
+    duplicate_author_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaFilesReleased(DomainEvent):
+    """Rows were deleted; files of these digests are removed once no row references them."""
+
+    name: str = field(default="media.files_released", init=False)
+    digests: tuple[str, ...]

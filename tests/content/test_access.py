@@ -1,0 +1,88 @@
+"""`can_view_post` and `visible_posts_clause` agree with each other on every rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
+from tanvi_social.content.models import Post
+from tanvi_social.core.errors import NotFound
+from tanvi_social.core.time import utcnow
+from tanvi_social.social.models import Block, Connection, Profile
+from tests.factories import Factory
+
+
+async def _matrix(platform: Any, viewer_ids: list[int | None]) -> dict[Any, tuple[set, set]]:
+    def compute(session: Session) -> dict[Any, tuple[set, set]]:
+        posts = session.scalars(select(Post)).all()
+        out = {}
+        for viewer in viewer_ids:
+            one = {p.caption for p in posts if can_view_post(session, viewer, p)}
+            clause = {p.caption for p in session.scalars(
+                select(Post).where(visible_posts_clause(session, viewer)))}
+            out[viewer] = (one, clause)
+        return out
+
+    return await platform.db.read(compute)
+
+
+async def test_rules_and_clause_agree(platform: Any, factory: Factory) -> None:
+    author = await factory.user()
+    follower = await factory.user()
+    stranger = await factory.user()
+    blocked = await factory.user()
+    private_author = await factory.user()
+
+    def setup(session: Session) -> None:
+        session.add_all([
+            Connection(follower_id=follower.id, target_id=author.id, state="accepted"),
+            Connection(follower_id=blocked.id, target_id=author.id, state="accepted"),
+            Connection(follower_id=stranger.id, target_id=author.id, state="pending"),
+            Connection(follower_id=follower.id, target_id=private_author.id, state="accepted"),
+            Block(blocker_id=author.id, blocked_id=blocked.id),
+            Profile(user_id=private_author.id, visibility="private"),
+        ])
+        now = utcnow()
+        for caption, kw in {
+            "public": {}, "followers": {"visibility": "followers"},
+            "private": {"visibility": "private"}, "draft": {"is_draft": True},
+            "deleted": {"deleted_at": now}, "held": {"moderation_state": "held"},
+            "hidden": {"moderation_state": "hidden"}, "removed": {"moderation_state": "removed"},
+        }.items():
+            session.add(Post(author_id=author.id, caption=caption, **kw))
+        session.add(Post(author_id=private_author.id, caption="private-account-public"))
+
+    await platform.db.run(setup)
+    result = await _matrix(platform, [None, author.id, follower.id, stranger.id, blocked.id,
+                                      private_author.id])
+    for one, clause in result.values():
+        assert one == clause
+    assert result[None][0] == {"public"}
+    assert result[author.id][0] == {"public", "followers", "private", "draft", "held", "hidden"}
+    assert result[follower.id][0] == {"public", "followers", "private-account-public"}
+    assert result[stranger.id][0] == {"public"}
+    assert result[blocked.id][0] == set()
+    assert result[private_author.id][0] == {"public", "private-account-public"}
+
+
+async def test_get_visible_post_is_not_found_for_missing_and_hidden(
+        platform: Any, factory: Factory) -> None:
+    author = await factory.user()
+    other = await factory.user()
+
+    def make(session: Session) -> int:
+        post = Post(author_id=author.id, caption="x", visibility="private")
+        session.add(post)
+        session.flush()
+        return post.id
+
+    post_id = await platform.db.run(make)
+    assert (await platform.db.read(lambda s: get_visible_post(s, author.id, post_id).id)) == post_id
+    with pytest.raises(NotFound):
+        await platform.db.read(lambda s: get_visible_post(s, other.id, post_id))
+    with pytest.raises(NotFound):
+        await platform.db.read(lambda s: get_visible_post(s, None, post_id + 1000))

@@ -1,0 +1,66 @@
+"""Word-filter matching: whole words, case/accent/look-alike folding and common obfuscations."""
+
+from __future__ import annotations
+
+import pytest
+
+from tanvi_social.moderation.filters import match_rules
+from tanvi_social.moderation.textmatch import contains_phrase, fold
+
+RULES = [("ass", "hold"), ("scam", "reject"), ("crème brûlée", "hold")]
+
+
+@pytest.mark.parametrize("text", [
+    "you ass", "ASS", "Ass!", "what an áss", "a.s.s", "a s s", "a-s-s", "@ss", "4$$", "a55",
+    "aaasssss", "a\u200bss", "аss",  # Cyrillic а
+])
+def test_obfuscated_forms_match(text: str) -> None:
+    assert contains_phrase(text, "ass"), text
+
+
+@pytest.mark.parametrize("text", [
+    "class", "classic", "bass", "assess", "passage", "as", "has sent", "assignment",
+    "mass appeal", "glass slippers", "sass",
+])
+def test_whole_words_only(text: str) -> None:
+    assert not contains_phrase(text, "ass"), text
+
+
+def test_multi_word_phrase_and_accents_in_pattern() -> None:
+    assert contains_phrase("I love CREME brulee!", "crème brûlée")
+    assert contains_phrase("creme-brulee", "crème brûlée")
+    assert not contains_phrase("cremebrulees", "crème brûlée")
+
+
+def test_fold_removes_accents_and_case() -> None:
+    assert fold("Ünïcödé ÉTÉ") == "unicode ete"
+
+
+def test_decision_reject_wins_and_lists_matches() -> None:
+    decision = match_rules(RULES, "that ass runs a SC4M")
+    assert decision.action == "reject"
+    assert decision.matched == ["ass", "scam"]
+    assert match_rules(RULES, "classic scampi").action == "allow"
+    held = match_rules(RULES, "what an a$$")
+    assert held.action == "hold"
+    assert held.matched == ["ass"]
+    assert match_rules(RULES, "").action == "allow"
+
+
+async def test_screen_text_reads_the_configured_word_list(platform: object) -> None:
+    from sqlalchemy.orm import Session
+
+    from tanvi_social.moderation.filters import screen_text
+    from tanvi_social.moderation.models import FilterRule
+
+    def setup(session: Session) -> None:
+        session.add_all([FilterRule(pattern="ass", key="ass", action="hold"),
+                         FilterRule(pattern="scam", key="scam", action="reject")])
+
+    await platform.db.run(setup)  # type: ignore[attr-defined]
+    held = await platform.db.read(screen_text, "Nice Á$$ pic")  # type: ignore[attr-defined]
+    assert (held.action, held.matched) == ("hold", ["ass"])
+    rejected = await platform.db.read(screen_text, "s-c-a-m here")  # type: ignore[attr-defined]
+    assert rejected.action == "reject"
+    clean = await platform.db.read(screen_text, "first class")  # type: ignore[attr-defined]
+    assert clean.action == "allow"
