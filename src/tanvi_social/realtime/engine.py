@@ -1,11 +1,12 @@
-"""The realtime engine: bus events in, frames out to the hub; Redis pub/sub between workers.
+"""The realtime engine: domain events in, frames out to this worker's hub.
 
-Flow: a unit of work commits → `platform.bus` publishes its events → `Realtime.on_event`
-(subscribed with `subscribe_all`) keeps the routed names, dispatches them to this worker's hub
-and, in scale mode, publishes them on the Redis channel `tanvi:realtime` so that every other
-worker dispatches them to the streams it holds. Each worker computes recipients among its own
-connected (or recently connected) users, so fan-out cost follows the connections a worker has,
-not the size of the audience.
+Flow: a unit of work commits → `platform.bus` publishes its events → `core.pubsub` republishes
+each one on the `events` channel (Redis pub/sub in scale mode, so every worker sees the events of
+every worker; in-process otherwise) → `Realtime` consumes that channel, keeps the routed names and
+dispatches them to the streams it holds. Each worker computes recipients among its own connected
+(or recently connected) users, so fan-out cost follows the connections a worker holds, not the
+size of the audience. Without `core.pubsub` (never in the app, but kept for embedding) the engine
+subscribes to the bus directly with `subscribe_all`.
 
 Event ids are a per-worker counter that starts at the start-up time in microseconds, so they only
 grow, also across restarts of the worker.
@@ -17,8 +18,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -32,93 +31,13 @@ log = logging.getLogger(__name__)
 
 ROUTED = frozenset({"notification.created", "post.created", "post.engagement", "event.rsvp",
                     "message.sent", "message.typing"})
-CHANNEL = "tanvi:realtime"
+EVENTS_CHANNEL = "events"
 
 
 def _ints(value: Any) -> list[int]:
     if not isinstance(value, list | tuple | set | frozenset):
         return []
     return [int(v) for v in value if isinstance(v, int) and not isinstance(v, bool)]
-
-
-class RedisBridge:
-    """Cross-worker delivery over Redis pub/sub (one subscriber connection per worker)."""
-
-    def __init__(self, url: str, origin: str,
-                 on_message: Callable[[str, dict[str, Any]], Awaitable[None]]) -> None:
-        self.url = url
-        self.origin = origin
-        self.on_message = on_message
-        self._client: Any = None
-        self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
-        self.received = 0
-        self.published = 0
-
-    async def start(self) -> None:
-        import redis.asyncio as redis_asyncio
-
-        self._client = redis_asyncio.from_url(self.url, socket_connect_timeout=2,
-                                              health_check_interval=30)
-        self._task = asyncio.create_task(self._listen(), name="realtime-redis-bridge")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), timeout=3)
-
-    async def publish(self, name: str, fields: dict[str, Any]) -> None:
-        payload = orjson.dumps({"origin": self.origin, "name": name, "fields": fields},
-                               default=str)
-        try:
-            await self._client.publish(CHANNEL, payload)
-            self.published += 1
-        except Exception:
-            log.warning("realtime: publishing to Redis failed", exc_info=True)
-
-    async def _listen(self) -> None:
-        backoff = 0.2
-        while True:
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(CHANNEL)
-                self._ready.set()
-                backoff = 0.2
-                while True:
-                    message = await pubsub.get_message(timeout=5.0)
-                    if message is None or message.get("type") != "message":
-                        continue
-                    await self._handle(message["data"])
-            except asyncio.CancelledError:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-                raise
-            except Exception:
-                log.warning("realtime: Redis subscription lost; reconnecting", exc_info=True)
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-
-    async def _handle(self, raw: bytes) -> None:
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return
-        if not isinstance(data, dict) or data.get("origin") == self.origin:
-            return
-        name, fields = data.get("name"), data.get("fields")
-        if name in ROUTED and isinstance(fields, dict):
-            self.received += 1
-            try:
-                await self.on_message(name, fields)
-            except Exception:
-                log.exception("realtime: dispatching a remote event failed")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._client is not None:
-            await self._client.aclose()
 
 
 class Realtime:
@@ -130,20 +49,23 @@ class Realtime:
         self.heartbeat_seconds = heartbeat_seconds
         self.hub = Hub(queue_size=queue_size, buffer_size=buffer_size)
         self.tickets = TicketLedger(platform.redis)
-        self.origin = uuid.uuid4().hex
         self._next_id = time.time_ns() // 1000
-        self.bridge: RedisBridge | None = None
+        self.pubsub: Any = platform.extras.get("pubsub")
+        self._consumer: asyncio.Task[None] | None = None
         self._janitor: asyncio.Task[None] | None = None
-        if platform.settings.redis_url:
-            self.bridge = RedisBridge(platform.settings.redis_url, self.origin, self.dispatch)
+        self.received = 0
+        if self.pubsub is None:
+            platform.bus.subscribe_all(self.on_event)
 
     def next_id(self) -> int:
         self._next_id += 1
         return self._next_id
 
     async def start(self) -> None:
-        if self.bridge is not None:
-            await self.bridge.start()
+        if self.pubsub is not None:
+            ready = asyncio.Event()
+            self._consumer = asyncio.create_task(self._consume(ready), name="realtime-consumer")
+            await ready.wait()
         self._janitor = asyncio.create_task(self._expire_loop(), name="realtime-janitor")
 
     async def stop(self) -> None:
@@ -152,8 +74,40 @@ class Realtime:
             self._janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._janitor
-        if self.bridge is not None:
-            await self.bridge.stop()
+        if self._consumer is not None:
+            self._consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._consumer
+
+    async def _consume(self, ready: asyncio.Event) -> None:
+        """Read the `events` channel for as long as the app runs."""
+        while True:
+            stream = self.pubsub.subscribe(EVENTS_CHANNEL)
+            try:
+                first = asyncio.ensure_future(anext(stream))
+                await asyncio.sleep(0)  # let the subscription register before we report ready
+                ready.set()
+                payload = await first
+                while True:
+                    await self._on_payload(payload)
+                    payload = await anext(stream)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("realtime: event consumer failed; resubscribing")
+                await asyncio.sleep(0.5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await stream.aclose()
+
+    async def _on_payload(self, payload: Any) -> None:
+        if not isinstance(payload, dict) or payload.get("name") not in ROUTED:
+            return
+        self.received += 1
+        try:
+            await self.dispatch(payload["name"], payload)
+        except Exception:
+            log.exception("realtime: dispatch failed", extra={"event": payload.get("name")})
 
     async def _expire_loop(self) -> None:
         while True:
@@ -161,14 +115,10 @@ class Realtime:
             self.hub.expire_buffers()
 
     async def on_event(self, event: Any) -> None:
-        """Bus consumer: route locally, and to the other workers in scale mode."""
+        """Direct bus consumer, used only when there is no `core.pubsub`."""
         name = getattr(event, "name", None)
-        if name not in ROUTED:
-            return
-        fields = event.to_dict() if hasattr(event, "to_dict") else dict(vars(event))
-        await self.dispatch(name, fields)
-        if self.bridge is not None:
-            await self.bridge.publish(name, fields)
+        if name in ROUTED and hasattr(event, "to_dict"):
+            await self.dispatch(name, orjson.loads(orjson.dumps(event.to_dict(), default=str)))
 
     async def dispatch(self, name: str, fields: dict[str, Any]) -> int:
         """Deliver one event to this worker's connections; returns how many it reached."""

@@ -55,7 +55,7 @@ class Frame:
 class Connection:
     """One open stream: a bounded outbox and the topics (posts, events) it watches."""
 
-    __slots__ = ("_ids", "_outbox", "_sending", "_waiter", "_writer", "closed", "drop_reason",
+    __slots__ = ("_outbox", "_sending", "_waiter", "_writer", "closed", "drop_reason",
                  "id", "kind", "maxsize", "topics", "user_id")
 
     _ids = itertools.count(1)

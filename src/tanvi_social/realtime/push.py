@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ TYPE_RE = re.compile(r"^[a-z][a-z0-9_.]{0,39}$")
 MAX_SUBSCRIPTIONS_PER_USER = 20
 TITLES = {"like": "New like", "reaction": "New reaction", "comment": "New comment",
           "reply": "New reply", "follow": "New follower", "follow_request": "Follow request",
-          "mention": "You were mentioned", "message": "New message", "share": "Your post was shared"}
+          "mention": "You were mentioned", "message": "New message",
+          "share": "Your post was shared"}
 
 
 def _b64url(data: bytes) -> str:
@@ -63,11 +65,11 @@ def load_vapid(settings: Settings) -> Vapid02:
     path.parent.mkdir(parents=True, exist_ok=True)
     vapid = Vapid02()
     vapid.generate_keys()
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.touch(mode=0o600)
     tmp.write_bytes(vapid.private_pem())
     try:
-        tmp.link(path)  # atomic: the first worker to get here wins
+        os.link(tmp, path)  # atomic: the first worker to get here wins
     except FileExistsError:
         tmp.unlink()
         return Vapid02.from_file(str(path))

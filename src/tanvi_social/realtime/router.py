@@ -16,7 +16,6 @@ from tanvi_social.core.errors import AppError, NotFound, Unauthorized, Validatio
 from tanvi_social.core.platform import Platform
 from tanvi_social.core.responses import error_responses
 from tanvi_social.realtime import service
-from tanvi_social.realtime.compat import router as compat_router
 from tanvi_social.realtime.engine import Realtime
 from tanvi_social.realtime.hub import Connection, Frame
 from tanvi_social.realtime.push_router import router as push_router
@@ -72,7 +71,7 @@ held: refetch). `: ping` comments every ~15 s. Auth: the Bearer header, or `?tic
 
 
 @router.get(
-    "/api/social/notifications/stream", response_class=EventStreamResponse,
+    "/api/social/notifications/stream", response_class=EventStreamResponse, status_code=200,
     responses={200: {"description": "An endless text/event-stream",
                      "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                **error_responses(Unauthorized, NotFound)},
@@ -80,7 +79,8 @@ held: refetch). `: ping` comments every ~15 s. Auth: the Bearer header, or `?tic
 )
 async def notification_stream(
     request: Request, platform: PlatformDep,
-    ticket: Annotated[str | None, Query(max_length=2000, description="Single-use stream ticket")] = None,
+    ticket: Annotated[str | None, Query(max_length=2000,
+                                        description="Single-use stream ticket")] = None,
     posts: Annotated[str | None, Query(max_length=1000, description="Post ids to watch")] = None,
     events: Annotated[str | None, Query(max_length=1000, description="Event ids to watch")] = None,
     last_event_id: Annotated[str | None, Query(max_length=20, description="Resume after this id "
@@ -117,11 +117,9 @@ async def stream_stats(_: AdminUser, platform: PlatformDep) -> StreamStatsRespon
     """This worker's live connection counts and delivery counters (admin)."""
     rt = engine(platform)
     d = rt.hub.describe()
-    bridge = rt.bridge
-    return StreamStatsResponse(stats=StreamStats(
-        **d, cross_worker=bridge is not None,
-        bridge_published=bridge.published if bridge else 0,
-        bridge_received=bridge.received if bridge else 0))
+    backend = getattr(rt.pubsub, "backend", "bus")
+    return StreamStatsResponse(stats=StreamStats(**d, pubsub_backend=backend,
+                                                 events_received=rt.received))
 
 
 async def _ws_message(platform: Platform, conn: Connection, message: Any) -> Frame | None:
@@ -175,4 +173,4 @@ async def websocket_stream(ws: WebSocket, ticket: str | None = None) -> None:
     await websocket_session(ws, rt.hub, conn, rt.heartbeat_seconds, handle)
 
 
-extra_routers = [compat_router, push_router]
+extra_routers = [push_router]

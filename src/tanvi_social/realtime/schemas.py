@@ -26,9 +26,8 @@ class StreamStats(BaseModel):
     dropped_slow: int
     events: int
     opened: int
-    cross_worker: bool
-    bridge_published: int
-    bridge_received: int
+    pubsub_backend: str
+    events_received: int
 
 
 class StreamStatsResponse(Envelope):
@@ -48,7 +47,7 @@ class PushSubscriptionIn(BaseModel):
 
     endpoint: str = Field(min_length=8, max_length=1000)
     keys: PushKeys
-    expirationTime: int | None = None  # noqa: N815 (the browser's field name)
+    expirationTime: int | None = None
     types: list[str] | None = Field(
         default=None, max_length=50,
         description="Notification types to push (e.g. like, comment, follow); omitted = all")

@@ -42,6 +42,7 @@ class EventStreamResponse(Response):
                  preamble: bytes = b"", heartbeat: float = 15.0) -> None:
         super().__init__(content=None, status_code=200, headers=SSE_HEADERS,
                          media_type=self.media_type)
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.hub = hub
         self.conn = conn
         self.preamble = preamble
@@ -49,7 +50,8 @@ class EventStreamResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hub, conn = self.hub, self.conn
-        assert hub is not None and conn is not None
+        assert hub is not None
+        assert conn is not None
         await send({"type": "http.response.start", "status": self.status_code,
                     "headers": self.raw_headers})
         conn.bind_writer()

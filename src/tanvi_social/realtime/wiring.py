@@ -12,7 +12,6 @@ def setup(platform: Platform) -> None:
     pusher = PushSender(platform)
     platform.extras["realtime"] = rt
     platform.extras["push"] = pusher
-    platform.bus.subscribe_all(rt.on_event)
     platform.bus.subscribe_all(pusher.on_event)
 
     async def start() -> None:
