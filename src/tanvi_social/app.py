@@ -115,6 +115,43 @@ def build_platform(settings: Settings, monitor: Monitor | None = None) -> Platfo
     return platform
 
 
+def _document_common_errors(app: FastAPI) -> None:
+    """Add the errors the platform itself can answer to every operation of the OpenAPI schema:
+    400/413 where a body is read, 401 where a token is read, 422 where input is validated."""
+    from fastapi.openapi.utils import get_openapi
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorResponse" not in components:
+            from tanvi_social.core.responses import ErrorResponse
+
+            components["ErrorResponse"] = ErrorResponse.model_json_schema()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                extra: list[tuple[str, str]] = []
+                if "requestBody" in operation:
+                    extra += [("400", "Malformed body"), ("413", "Body too large"),
+                              ("422", "Validation error")]
+                if operation.get("parameters"):
+                    extra.append(("422", "Validation error"))
+                if operation.get("security"):
+                    extra.append(("401", "Missing, invalid or expired token"))
+                for status, description in extra:
+                    responses.setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_ref}}})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(json_logs=settings.json_logs)
@@ -156,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(PlatformMiddleware, monitor=monitor,
                        max_json_bytes=settings.max_json_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)
+    _document_common_errors(app)
     for name in DOMAINS:
         module = _module(f"{name}.router")
         if module is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
@@ -44,8 +44,10 @@ async def test_rules_and_clause_agree(platform: Any, factory: Factory) -> None:
             Connection(follower_id=stranger.id, target_id=author.id, state="pending"),
             Connection(follower_id=follower.id, target_id=private_author.id, state="accepted"),
             Block(blocker_id=author.id, blocked_id=blocked.id),
-            Profile(user_id=private_author.id, visibility="private"),
         ])
+        # every user has a profile from registration; make this one private
+        session.execute(update(Profile).where(Profile.user_id == private_author.id)
+                        .values(visibility="private"))
         now = utcnow()
         for caption, kw in {
             "public": {}, "followers": {"visibility": "followers"},

@@ -21,7 +21,6 @@ from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import Conflict, NotFound, Unauthorized
 from tanvi_social.core.security import (
     WS1Claims,
-    burn_password_check,
     hash_password,
     hash_token,
     issue_access_token,
@@ -84,16 +83,15 @@ def auth_state(session: Session, user_id: int) -> AuthState | None:
                      row.suspended_until)
 
 
-def register(session: Session, data: RegisterRequest,
+def register(session: Session, data: RegisterRequest, password_hash: str,
              cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
-    """Create an account (argon2id hash) and sign it in."""
+    """Create an account (the argon2id hash is computed off the event loop by the caller)."""
     email = data.email.lower()
-    check_password_policy(data.password, username=data.username, email=email)
     if find_user_by_username(session, data.username) is not None:
         raise Conflict("That username is taken", code="username_taken")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("An account with that e-mail exists", code="email_taken")
-    user = User(username=data.username, email=email, password_hash=hash_password(data.password))
+    user = User(username=data.username, email=email, password_hash=password_hash)
     try:
         with session.begin_nested():
             session.add(user)
@@ -104,23 +102,27 @@ def register(session: Session, data: RegisterRequest,
     return UserRead.model_validate(user), issue_tokens(session, user, cfg)
 
 
-def authenticate(session: Session, login: str, password: str) -> User:
-    """Unknown user and wrong password give the same 401 (and take the same time)."""
-    login = login.strip()
+@dataclass(frozen=True)
+class LoginCandidate:
+    user_id: int
+    password_hash: str
+
+
+def find_login_candidate(session: Session, login: str) -> LoginCandidate | None:
+    """The active, password-holding account a login name refers to (username or e-mail)."""
+    login = login.strip().lower()
     column = User.email if "@" in login else func.lower(User.username)
-    user = session.scalar(select(User).where(column == login.lower()))
-    if user is None or user.password_hash is None or not user.is_active:
-        burn_password_check(password)
-        raise Unauthorized("Invalid username or password", code="invalid_credentials")
-    if not verify_password(user.password_hash, password):
-        raise Unauthorized("Invalid username or password", code="invalid_credentials")
+    row = session.execute(select(User.id, User.password_hash, User.is_active)
+                          .where(column == login)).first()
+    if row is None or row.password_hash is None or not row.is_active:
+        return None
+    return LoginCandidate(row.id, row.password_hash)
+
+
+def complete_login(session: Session, user_id: int, cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
+    """After the password was verified: stamp the login and issue a new token family."""
+    user = get_active_user(session, user_id)
     user.last_login_at = utcnow()
-    return user
-
-
-def login(session: Session, login_name: str, password: str,
-          cfg: TokenConfig) -> tuple[UserRead, TokenPair]:
-    user = authenticate(session, login_name, password)
     return UserRead.model_validate(user), issue_tokens(session, user, cfg)
 
 

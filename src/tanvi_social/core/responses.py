@@ -32,9 +32,11 @@ class ErrorResponse(BaseModel):
 
 
 def error_responses(*errors: type[AppError] | int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: each listed error status documented with the error shape."""
+    """`responses=` for a route: each listed error status documented with the error shape.
+
+    400/413/422 (body and parameter validation) and 401 (token) are added to every operation that
+    can produce them by `app._document_common_errors`; list only the route's own errors here."""
     statuses = {e if isinstance(e, int) else e.status_code for e in errors}
-    statuses |= {422}
     return {status: {"model": ErrorResponse} for status in sorted(statuses)}
 
 

@@ -34,12 +34,8 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def burn_password_check(password: str) -> None:
-    """Spend the same time as a real check, so an unknown user is not told apart by timing."""
-    verify_password(_DUMMY_HASH, password)
+# Verified against when a login names no account, so both failures take the same time.
+DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,44 @@ class NotificationCreated(DomainEvent):
     recipient_id: int
     type: str
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserFollowed(DomainEvent):
+    """An accepted follow (direct, or a request approved)."""
+
+    name: str = field(default="user.followed", init=False)
+    follower_id: int
+    target_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowRequested(DomainEvent):
+    name: str = field(default="user.follow_requested", init=False)
+    follower_id: int
+    target_id: int
+    request_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUnfollowed(DomainEvent):
+    name: str = field(default="user.unfollowed", init=False)
+    follower_id: int
+    target_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserBlocked(DomainEvent):
+    """Caches of either side's timelines must drop the other's content."""
+
+    name: str = field(default="user.blocked", init=False)
+    blocker_id: int
+    blocked_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileUpdated(DomainEvent):
+    """Cached profile/author cards of this user must be refreshed."""
+
+    name: str = field(default="profile.updated", init=False)
+    user_id: int

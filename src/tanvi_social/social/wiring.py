@@ -1,0 +1,18 @@
+"""Plugs the social domain in: a profile for every new user, GDPR handlers, the retention job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tanvi_social.accounts.events import UserRegistered
+from tanvi_social.core.platform import Platform
+from tanvi_social.social import gdpr as _gdpr  # noqa: F401  (registers export/erase)
+from tanvi_social.social import service, tasks
+
+
+def setup(platform: Platform) -> None:
+    async def on_registered(event: Any) -> None:
+        await platform.db.run(service.ensure_profile, event.user_id, event.display_name)
+
+    platform.bus.subscribe(UserRegistered, on_registered)
+    tasks.register(platform)
