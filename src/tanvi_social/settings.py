@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     job_broker: Literal["auto", "memory", "redis"] = "auto"
     jobs_scheduler_enabled: bool = True
     job_retry_delay_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Where `make bench` stores its JSON results (default: bench/results in the source tree).
+    bench_results_dir: Path | None = None
     public_base_url: str = "http://127.0.0.1:5000"
     vapid_private_key: SecretStr | None = None  # PEM or raw base64url; else generated under var/
     vapid_subject: str = "mailto:push@tanvi.social"

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,30 @@ class CacheStats:
     deletes: int = 0
     errors: int = 0
 
+    families: dict[str, list[int]] = field(default_factory=dict)
+
     @property
     def hit_rate(self) -> float:
         total = self.hits + self.misses
         return round(self.hits / total, 4) if total else 0.0
+
+    def record(self, key: str, hit: bool) -> None:
+        """Count a hit or a miss, in total and for the key's family (`post`, `user`, ...)."""
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
+        family = key.split(":", 1)[0]
+        counts = self.families.get(family)
+        if counts is None:
+            if len(self.families) >= 64:
+                return
+            counts = self.families[family] = [0, 0]
+        counts[0 if hit else 1] += 1
+
+    def reset(self) -> None:
+        self.hits = self.misses = self.evictions = self.sets = self.deletes = self.errors = 0
+        self.families.clear()
 
 
 class Cache(Protocol):
@@ -60,15 +80,15 @@ class MemoryCache:
     def get_now(self, key: str) -> bytes | None:
         item = self._data.get(key)
         if item is None:
-            self.stats.misses += 1
+            self.stats.record(key, False)
             return None
         expires, value = item
         if expires < time.monotonic():
             self._remove(key)
-            self.stats.misses += 1
+            self.stats.record(key, False)
             return None
         self._data.move_to_end(key)
-        self.stats.hits += 1
+        self.stats.record(key, True)
         return value
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
@@ -128,12 +148,9 @@ class RedisCache:
             self.healthy = True
         except Exception:
             self._failed()
-            self.stats.misses += 1
+            self.stats.record(key, False)
             return None
-        if value is None:
-            self.stats.misses += 1
-        else:
-            self.stats.hits += 1
+        self.stats.record(key, value is not None)
         return value
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
@@ -179,3 +196,147 @@ class RedisCache:
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.backend, "healthy": self.healthy}
+
+
+# -- cached serialised reads with event-driven invalidation ---------------------------------------
+#
+# Staleness bound: a cached value is deleted by the domain event of the write that changed it,
+# after that write committed and before its HTTP response is sent. A read that started before the
+# commit cannot put the old value back: in this process its producer's result is discarded when the
+# key was invalidated meanwhile, and in other workers (Redis) the key is deleted a second time
+# INVALIDATION_REDELETE_S later. So a reader sees a stale value for at most
+# INVALIDATION_REDELETE_S (1 s) after the write's response, and never past the entry's TTL.
+
+INVALIDATION_REDELETE_S = 1.0
+
+
+class CacheKeys:
+    """The one naming scheme for cached objects: `<kind>:<id>:<variant>`."""
+
+    @staticmethod
+    def post_card(post_id: int) -> str:
+        return f"post:{post_id}:card"
+
+    @staticmethod
+    def profile_card(user_id: int) -> str:
+        return f"user:{user_id}:card"
+
+    @staticmethod
+    def trends(scope: str = "global") -> str:
+        return f"trends:{scope}"
+
+    @staticmethod
+    def feed_page(user_id: int, page: str) -> str:
+        return f"feed:{user_id}:{page}"
+
+
+keys = CacheKeys
+
+
+class _Coordination:
+    """Per-cache single-flight futures and invalidation times (in this process)."""
+
+    def __init__(self) -> None:
+        self.inflight: dict[str, asyncio.Future[bytes]] = {}
+        self.invalidated_at: dict[str, float] = {}
+        self.pending: set[asyncio.Task[None]] = set()
+
+
+_coord: dict[int, _Coordination] = {}
+
+
+def _coordination(cache: Any) -> _Coordination:
+    coord = _coord.get(id(cache))
+    if coord is None:
+        coord = _coord[id(cache)] = _Coordination()
+    return coord
+
+
+def _cache_of(owner: Any) -> Any:
+    return getattr(owner, "cache", owner)
+
+
+def serialise(value: Any) -> bytes:
+    """Bytes of a Pydantic model, a list of models, or plain JSON data."""
+    if isinstance(value, bytes):
+        return value
+    import orjson
+
+    def default(obj: Any) -> Any:
+        dump = getattr(obj, "model_dump", None)
+        if dump is not None:
+            return dump(mode="json")
+        raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+    return orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS)
+
+
+async def cached(owner: Any, key: str, ttl: float,
+                 producer: Any) -> bytes:
+    """The serialised value under `key`, produced by `await producer()` on a miss.
+
+    `owner` is the platform (or a cache). Concurrent misses of one key in this process share one
+    producer call. A producer that raises caches nothing (errors such as NotFound propagate).
+    """
+    cache = _cache_of(owner)
+    raw = await cache.get(key)
+    if raw is not None:
+        return raw
+    coord = _coordination(cache)
+    running = coord.inflight.get(key)
+    if running is not None:
+        return await asyncio.shield(running)
+    started = time.monotonic()
+    future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    coord.inflight[key] = future
+    try:
+        raw = serialise(await producer())
+        if coord.invalidated_at.get(key, 0.0) < started:
+            await cache.set(key, raw, ttl)
+        future.set_result(raw)
+        return raw
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # mark retrieved: no "never retrieved" warning without waiters
+        raise
+    finally:
+        coord.inflight.pop(key, None)
+
+
+async def cached_value(owner: Any, key: str, ttl: float, producer: Any) -> Any:
+    """Like `cached`, decoded back to JSON data."""
+    import orjson
+
+    return orjson.loads(await cached(owner, key, ttl, producer))
+
+
+async def invalidate(owner: Any, *cache_keys: str) -> None:
+    """Delete keys now and once more shortly after (see the staleness bound above)."""
+    if not cache_keys:
+        return
+    cache = _cache_of(owner)
+    coord = _coordination(cache)
+    now = time.monotonic()
+    for key in cache_keys:
+        coord.invalidated_at[key] = now
+    if len(coord.invalidated_at) > 50_000:
+        cutoff = now - 60
+        coord.invalidated_at = {k: t for k, t in coord.invalidated_at.items() if t > cutoff}
+    await cache.delete(*cache_keys)
+
+    async def redelete() -> None:
+        await asyncio.sleep(INVALIDATION_REDELETE_S)
+        await cache.delete(*cache_keys)
+
+    task = asyncio.get_running_loop().create_task(redelete())
+    coord.pending.add(task)
+    task.add_done_callback(coord.pending.discard)
+
+
+def invalidate_on(platform: Any, event_type: type, keys_of: Any) -> None:
+    """Subscribe: when `event_type` is published, invalidate `keys_of(event)` (a list of keys)."""
+
+    async def handler(event: Any) -> None:
+        await invalidate(platform, *keys_of(event))
+
+    platform.bus.subscribe(event_type, handler)

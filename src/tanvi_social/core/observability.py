@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +95,15 @@ class Monitor:
         self.routes: dict[str, RouteStats] = {}
         self.slow: deque[dict[str, Any]] = deque(maxlen=50)
         self.started = time.time()
+        # Called with (method, route, status, duration_ms) for every request (e.g. Prometheus).
+        self.hooks: list[Callable[[str, str, int, float], None]] = []
 
     def record(self, method: str, route: str, status: int, duration_ms: float) -> None:
+        for hook in self.hooks:
+            try:
+                hook(method, route, status, duration_ms)
+            except Exception:
+                logging.getLogger(__name__).exception("monitor hook failed")
         key = f"{method} {route}"
         stats = self.routes.get(key)
         if stats is None:

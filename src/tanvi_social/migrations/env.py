@@ -9,6 +9,12 @@ config = context.config
 target_metadata = load_all_models()
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Objects named `fts_*` are full-text search structures built by migrations per dialect
+    (SQLite FTS5 tables and their shadow tables, PostgreSQL GIN expression indexes)."""
+    return not (type_ in ("table", "index") and name is not None and name.startswith("fts_"))
+
+
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url is not set"
@@ -28,6 +34,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""Performance and analytics: cache, monitor, metrics, analytics roll-ups, benchmarks, load test."""

@@ -1,0 +1,432 @@
+"""Full-text search over posts, profiles, communities and tags.
+
+The index is `search_documents` (one row per searchable thing), kept in sync by content and social
+events (a deleted post's row is removed in the same request, after its commit), and always
+re-checked against the live visibility rule at query time, so nothing private ever leaks.
+
+* SQLite (embedded): FTS5 `fts_search` (porter stemming, bm25 ranking with column weights) and
+  `fts_names` (trigram tokenizer) for typo-tolerant names; both mirror `search_documents` through
+  triggers created by the migration.
+* PostgreSQL (scale): a weighted `tsvector` expression with a GIN index, ranked by `ts_rank_cd`;
+  names use pg_trgm (`word_similarity`, GIN `gin_trgm_ops` index).
+
+Operators: `colour:sage` (also `color:`, a name or #hex; matched on the nearest shipped colour
+name), `brand:zara`, `category:dress`, `tag:linen` / `#linen`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from tanvi_social.accounts.models import User
+from tanvi_social.core.pagination import PageParams
+from tanvi_social.core.time import utcnow
+from tanvi_social.inspiration import adapters
+from tanvi_social.inspiration.models import SearchDocument
+from tanvi_social.inspiration.ranking import norm_tag, trigram_similarity
+from tanvi_social.inspiration.schemas import SearchHit
+from tanvi_social.social import graph
+from tanvi_social.social.cards import author_cards
+from tanvi_social.social.models import Profile
+
+MAX_CANDIDATES = 500
+NAME_THRESHOLD = 0.3
+OPERATORS = {"colour": "colours", "color": "colours", "brand": "brands", "category": "categories",
+             "tag": "tags"}
+_WORD = re.compile(r"[\w]+", re.UNICODE)
+_OP = re.compile(r'(\w+):("([^"]*)"|(\S+))')
+
+PG_VECTOR = ("setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
+             "setweight(to_tsvector('english', coalesce(tags, '')), 'B') || "
+             "setweight(to_tsvector('simple', coalesce(brands, '') || ' ' || coalesce(colours, '')"
+             " || ' ' || coalesce(categories, '')), 'B') || "
+             "setweight(to_tsvector('english', coalesce(body, '')), 'C')")
+
+
+@dataclass
+class ParsedQuery:
+    words: list[str] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)  # column -> phrases
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.filters
+
+
+def _words(value: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(value)]
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Split operators (`brand:zara`, `colour:"dusty rose"`, `#linen`) from free words."""
+    parsed = ParsedQuery()
+    rest = q
+    for m in _OP.finditer(q):
+        op = m.group(1).lower()
+        if op not in OPERATORS:
+            continue
+        value = (m.group(3) if m.group(3) is not None else m.group(4)).strip()
+        column = OPERATORS[op]
+        phrases: list[str] = []
+        if column == "colours":
+            phrases = _colour_phrases(value)
+        elif column == "tags":
+            phrases = [norm_tag(value)] if norm_tag(value) else []
+        else:
+            phrases = [" ".join(_words(value))] if _words(value) else []
+        if phrases:
+            parsed.filters.setdefault(column, []).extend(phrases)
+        rest = rest.replace(m.group(0), " ")
+    for token in rest.split():
+        if token.startswith("#") and norm_tag(token):
+            parsed.filters.setdefault("tags", []).append(" ".join(_words(token)))
+        else:
+            parsed.words.extend(_words(token))
+    return parsed
+
+
+def _colour_phrases(value: str) -> list[str]:
+    """The colour as given plus its nearest shipped name (so #a3b18a finds 'sage')."""
+    out = [" ".join(_words(value))] if _words(value) and not value.startswith("#") else []
+    found = adapters.colour_from_text(value)
+    if found is not None and found[1]:
+        name = " ".join(_words(found[1]))
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+# ------------------------------------------------------------------ indexing
+def _upsert(session: Session, kind: str, ref_id: int, **values: Any) -> None:
+    doc = session.scalar(select(SearchDocument).where(SearchDocument.kind == kind,
+                                                      SearchDocument.ref_id == ref_id))
+    if doc is None:
+        doc = SearchDocument(kind=kind, ref_id=ref_id)
+        session.add(doc)
+    for key, value in values.items():
+        setattr(doc, key, value)
+    doc.updated_at = utcnow()
+    session.flush()
+
+
+def remove(session: Session, kind: str, ref_id: int) -> None:
+    """Drop a document from the index."""
+    session.execute(delete(SearchDocument).where(SearchDocument.kind == kind,
+                                                 SearchDocument.ref_id == ref_id))
+
+
+def _colour_words(names: Iterable[str | None]) -> str:
+    return " ".join(dict.fromkeys(" ".join(_words(n)) for n in names if n))
+
+
+def index_post(session: Session, post_id: int) -> bool:
+    """(Re)index a post from its caption, tags, outfit items and image tags; drafts and deleted
+    posts leave the index. Returns whether the post is indexed."""
+    from tanvi_social.content.models import Post
+
+    post = session.get(Post, post_id)
+    if post is None or post.deleted_at is not None or post.is_draft or post.repost_of_id:
+        remove(session, "post", post_id)
+        return False
+    brands: list[str] = []
+    colours: list[str | None] = []
+    categories: list[str] = []
+    for item in post.outfit_items or []:
+        if not isinstance(item, dict):
+            continue
+        brands.append(str(item.get("brand") or ""))
+        categories.append(str(item.get("category") or item.get("type") or ""))
+        colour = item.get("colour") or item.get("color")
+        if colour:
+            colours.append(str(colour))
+            found = adapters.colour_from_text(str(colour))
+            if found is not None:
+                colours.append(found[1])
+    media_ids = adapters.post_media_ids(session, [post_id]).get(post_id, [])
+    media_models = adapters.module("media.models")
+    if media_ids and media_models is not None and hasattr(media_models, "MediaTag"):
+        tag = media_models.MediaTag
+        for brand, category, colour in session.execute(
+                select(tag.brand, tag.category, tag.colour).where(tag.media_id.in_(media_ids))):
+            brands.append(brand or "")
+            categories.append(category or "")
+            colours.append(colour)
+    for read in adapters.media_reads(session, media_ids).values():
+        colours.extend(c.name for c in read.palette if c.share >= 0.1)
+    tags = [*(post.hashtags or []), *(post.style_tags or []), post.occasion or "",
+            post.season or ""]
+    _upsert(session, "post", post_id,
+            name=(post.title or "")[:200], body=post.caption or "",
+            tags=" ".join(norm_tag(t) for t in tags if t),
+            brands=" ".join(b for b in dict.fromkeys(brands) if b),
+            colours=_colour_words(colours),
+            categories=" ".join(c for c in dict.fromkeys(categories) if c),
+            owner_id=post.author_id,
+            popularity=post.like_count + 2 * post.save_count + post.comment_count)
+    return True
+
+
+def index_profile(session: Session, user_id: int) -> bool:
+    """(Re)index a profile by username and display name, bio and style traits."""
+    row = session.execute(
+        select(User.username, User.is_active, Profile.display_name, Profile.bio,
+               Profile.style_tags, Profile.favorite_brands, Profile.favorite_colors,
+               Profile.followers_count)
+        .outerjoin(Profile, Profile.user_id == User.id).where(User.id == user_id)).first()
+    if row is None or not row.is_active:
+        remove(session, "profile", user_id)
+        return False
+    name = " ".join(x for x in (row.username, row.display_name) if x)
+    _upsert(session, "profile", user_id, name=name[:200], body=row.bio or "",
+            tags=" ".join(norm_tag(t) for t in (row.style_tags or [])),
+            brands=" ".join(row.favorite_brands or []),
+            colours=_colour_words(row.favorite_colors or []), categories="",
+            owner_id=user_id, popularity=row.followers_count or 0)
+    return True
+
+
+def index_community(session: Session, community_id: int) -> bool:
+    """(Re)index a community by name, description and tags (when the community domain exists)."""
+    models = adapters.module("community.models")
+    cls = getattr(models, "Community", None) if models is not None else None
+    if cls is None:
+        return False
+    c = session.get(cls, community_id)
+    if c is None or getattr(c, "deleted_at", None) is not None:
+        remove(session, "community", community_id)
+        return False
+    tags = getattr(c, "tags", None) or []
+    _upsert(session, "community", community_id, name=str(c.name)[:200],
+            body=str(getattr(c, "description", "") or ""),
+            tags=" ".join(norm_tag(t) for t in tags if isinstance(t, str)), brands="",
+            colours="", categories=str(getattr(c, "community_type", "") or ""),
+            owner_id=getattr(c, "creator_id", None),
+            popularity=int(getattr(c, "member_count", 0) or getattr(c, "members_count", 0) or 0))
+    return True
+
+
+def reindex_all(session: Session) -> dict[str, int]:
+    """Rebuild every document (backfill after a restore or for the benchmark data set)."""
+    from tanvi_social.content.models import Post
+
+    counts = {"post": 0, "profile": 0, "community": 0}
+    for pid in session.scalars(select(Post.id).where(Post.deleted_at.is_(None))):
+        counts["post"] += index_post(session, pid)
+    for uid in session.scalars(select(User.id)):
+        counts["profile"] += index_profile(session, uid)
+    models = adapters.module("community.models")
+    if models is not None and hasattr(models, "Community"):
+        for cid in session.scalars(select(models.Community.id)):
+            counts["community"] += index_community(session, cid)
+    return counts
+
+
+# ------------------------------------------------------------------ querying
+def _fts_phrase(words: Iterable[str]) -> str:
+    return '"' + " ".join(w.replace('"', "") for w in words) + '"'
+
+
+def _sqlite_match(parsed: ParsedQuery) -> str:
+    parts = [f'{_fts_phrase([w])}*' for w in parsed.words]
+    for column, phrases in parsed.filters.items():
+        alts = " OR ".join(_fts_phrase(p.split()) for p in phrases)
+        parts.append(f"{column} : ({alts})")
+    return " AND ".join(parts)
+
+
+def _pg_tsquery(words: list[str]) -> str:
+    return " & ".join(f"{w}:*" for w in words if w.isalnum() or w.replace("_", "").isalnum())
+
+
+def _text_candidates(session: Session, kind: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
+    """(ref_id, relevance ≥ 0) of documents of a kind matching the words and operators."""
+    if parsed.empty:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        rows = session.execute(text(
+            "SELECT d.ref_id, bm25(fts_search, 10.0, 2.0, 5.0, 4.0, 3.0, 3.0) AS r, d.popularity "
+            "FROM fts_search JOIN search_documents d ON d.id = fts_search.rowid "
+            "WHERE fts_search MATCH :m AND d.kind = :k ORDER BY r LIMIT :n"),
+            {"m": _sqlite_match(parsed), "k": kind, "n": MAX_CANDIDATES}).all()
+        return [(r[0], -float(r[1]) * (1 + 0.1 * math.log1p(r[2] or 0))) for r in rows]
+    conditions = ["d.kind = :k"]
+    params: dict[str, Any] = {"k": kind, "n": MAX_CANDIDATES}
+    rank = "0"
+    tsq = _pg_tsquery(parsed.words)
+    if tsq:
+        conditions.append(f"({PG_VECTOR}) @@ to_tsquery('english', :q)")
+        rank = f"ts_rank_cd({PG_VECTOR}, to_tsquery('english', :q))"
+        params["q"] = tsq
+    for i, (column, phrases) in enumerate(sorted(parsed.filters.items())):
+        alts = []
+        for j, phrase in enumerate(phrases):
+            key = f"f{i}_{j}"
+            params[key] = phrase
+            alts.append(f"to_tsvector('simple', coalesce(d.{column}, '')) @@ "
+                        f"phraseto_tsquery('simple', :{key})")
+        conditions.append("(" + " OR ".join(alts) + ")")
+    rows = session.execute(text(
+        f"SELECT d.ref_id, {rank} AS r, d.popularity FROM search_documents d "
+        f"WHERE {' AND '.join(conditions)} ORDER BY r DESC, d.popularity DESC, d.ref_id DESC "
+        "LIMIT :n"), params).all()
+    return [(r[0], (float(r[1]) + 0.01) * (1 + 0.1 * math.log1p(r[2] or 0))) for r in rows]
+
+
+def _name_candidates(session: Session, q: str) -> list[tuple[int, float]]:
+    """Profiles whose name is close to `q` (trigram word similarity ≥ NAME_THRESHOLD)."""
+    words = _words(q)
+    if not words:
+        return []
+    needle = " ".join(words)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        grams = {needle[i:i + 3] for i in range(max(len(needle) - 2, 1))}
+        grams = {g for g in grams if len(g) == 3 and " " not in g}
+        if not grams:
+            return []
+        match = " OR ".join(_fts_phrase([g]) for g in sorted(grams))
+        rows = session.execute(text(
+            "SELECT d.ref_id, d.name FROM fts_names JOIN search_documents d "
+            "ON d.id = fts_names.rowid WHERE fts_names MATCH :m AND d.kind = 'profile' "
+            "ORDER BY rank LIMIT :n"), {"m": match, "n": MAX_CANDIDATES}).all()
+    else:
+        session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                        {"t": str(NAME_THRESHOLD)})
+        rows = session.execute(text(
+            "SELECT d.ref_id, d.name FROM search_documents d WHERE d.kind = 'profile' "
+            "AND :q <% lower(d.name) ORDER BY word_similarity(:q, lower(d.name)) DESC "
+            "LIMIT :n"), {"q": needle, "n": MAX_CANDIDATES}).all()
+    out = []
+    for ref_id, name in rows:
+        sim = word_similarity(needle, name)
+        if sim >= NAME_THRESHOLD:
+            out.append((ref_id, sim))
+    return out
+
+
+def word_similarity(needle: str, name: str) -> float:
+    """Best trigram similarity of the query against the name, each of its words and parts."""
+    parts = [name, *_words(name), *[p for w in _words(name) for p in w.split("_") if p]]
+    return max((trigram_similarity(needle, p) for p in parts), default=0.0)
+
+
+def search(session: Session, viewer_id: int | None, q: str, kind: str,
+           params: PageParams) -> tuple[list[SearchHit], int, ParsedQuery]:
+    """Ranked, visibility-checked hits of one kind, paged."""
+    parsed = parse_query(q)
+    if kind == "posts":
+        hits = _search_posts(session, viewer_id, parsed)
+    elif kind == "profiles":
+        hits = _search_profiles(session, viewer_id, q, parsed)
+    elif kind == "communities":
+        hits = _search_communities(session, viewer_id, parsed)
+    else:
+        hits = _search_tags(session, q)
+    total = len(hits)
+    page = hits[params.offset:params.offset + params.per_page]
+    return _present(session, viewer_id, page), total, parsed
+
+
+def _search_posts(session: Session, viewer_id: int | None,
+                  parsed: ParsedQuery) -> list[SearchHit]:
+    from tanvi_social.inspiration.present import visible_ids
+
+    found = _text_candidates(session, "post", parsed)
+    visible = visible_ids(session, viewer_id, [i for i, _ in found])
+    if viewer_id is not None:
+        muted = graph.muted_ids(session, viewer_id)
+        if muted and visible:
+            from tanvi_social.content.models import Post
+
+            visible -= set(session.scalars(select(Post.id).where(
+                Post.id.in_(visible), Post.author_id.in_(muted))))
+    hits = [SearchHit(type="post", id=i, title="", score=round(s, 6)) for i, s in found
+            if i in visible]
+    hits.sort(key=lambda h: (-h.score, -h.id))
+    return hits
+
+
+def _search_profiles(session: Session, viewer_id: int | None, q: str,
+                     parsed: ParsedQuery) -> list[SearchHit]:
+    scores: dict[int, float] = {}
+    for ref_id, sim in _name_candidates(session, q):
+        scores[ref_id] = max(scores.get(ref_id, 0.0), 2.0 * sim)
+    for ref_id, rel in _text_candidates(session, "profile", parsed):
+        scores[ref_id] = scores.get(ref_id, 0.0) + min(rel, 1.0)
+    if viewer_id is not None:
+        for uid in graph.blocked_ids(session, viewer_id):
+            scores.pop(uid, None)
+    if scores:
+        active = set(session.scalars(select(User.id).where(User.id.in_(scores),
+                                                           User.is_active.is_(True))))
+        scores = {k: v for k, v in scores.items() if k in active}
+    hits = [SearchHit(type="profile", id=k, title="", score=round(v, 6))
+            for k, v in scores.items()]
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits
+
+
+def _search_communities(session: Session, viewer_id: int | None,
+                        parsed: ParsedQuery) -> list[SearchHit]:
+    access = adapters.module("community.access")
+    found = _text_candidates(session, "community", parsed)
+    if access is None:
+        return []
+    hits = [SearchHit(type="community", id=i, title="", score=round(s, 6)) for i, s in found
+            if access.can_view_community(session, viewer_id, i)]
+    hits.sort(key=lambda h: (-h.score, -h.id))
+    return hits
+
+
+def _search_tags(session: Session, q: str) -> list[SearchHit]:
+    from tanvi_social.content.models import PostHashtag
+
+    needle = norm_tag(q.replace("tag:", ""))
+    words = _words(needle)
+    if not words:
+        return []
+    prefix = words[0]
+    rows = session.execute(
+        select(PostHashtag.tag, func.count()).where(PostHashtag.tag.like(f"{prefix}%"))
+        .group_by(PostHashtag.tag).order_by(func.count().desc(), PostHashtag.tag).limit(100)).all()
+    return [SearchHit(type="tag", id=0, title=f"#{tag}", score=float(n),
+                      detail={"tag": tag, "posts": int(n)}) for tag, n in rows]
+
+
+def _present(session: Session, viewer_id: int | None, hits: list[SearchHit]) -> list[SearchHit]:
+    posts = [h.id for h in hits if h.type == "post"]
+    users = [h.id for h in hits if h.type == "profile"]
+    if posts:
+        from tanvi_social.content.models import Post
+        from tanvi_social.inspiration.present import feed_posts
+
+        rows = list(session.scalars(select(Post).where(Post.id.in_(posts))))
+        reads = feed_posts(session, rows)
+        for h in hits:
+            if h.type == "post" and h.id in reads:
+                h.post = reads[h.id]
+                h.title = reads[h.id].caption[:80] if reads[h.id].caption else f"Post {h.id}"
+                h.snippet = reads[h.id].caption[:200] if reads[h.id].caption else None
+    if users:
+        cards = author_cards(session, users)
+        for h in hits:
+            if h.type == "profile" and h.id in cards:
+                h.user = cards[h.id]
+                h.title = cards[h.id].display_name or cards[h.id].username
+    communities = [h.id for h in hits if h.type == "community"]
+    if communities:
+        docs = {d.ref_id: d for d in session.scalars(select(SearchDocument).where(
+            SearchDocument.kind == "community", SearchDocument.ref_id.in_(communities)))}
+        for h in hits:
+            if h.type == "community" and h.id in docs:
+                h.title = docs[h.id].name
+                h.snippet = docs[h.id].body[:200] or None
+    return [h for h in hits if h.title]

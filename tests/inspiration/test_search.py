@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from httpx import AsyncClient
+
+from tests.factories import Factory
+from tests.inspiration.world import World
+
+SEARCH = "/api/search"
+
+
+async def ids(client: AsyncClient, q: str, type: str = "posts",
+              headers: dict | None = None) -> list:
+    r = await client.get(SEARCH, params={"q": q, "type": type}, headers=headers or {})
+    assert r.status_code == 200, r.text
+    return [hit["id"] for hit in r.json()["results"]]
+
+
+class TestPostSearch:
+    async def test_caption_word_brand_colour_category(self, client: AsyncClient,
+                                                      factory: Factory, world: World) -> None:
+        ana = await factory.user()
+        linen = await world.post(ana.id, "Breezy linen co-ord for the weekend market",
+                                 hashtags=["summer"],
+                                 outfit_items=[{"category": "trousers", "brand": "Arket",
+                                                "colour": "sage"}])
+        other = await world.post(ana.id, "Velvet blazer evening", hashtags=["nightout"],
+                                 outfit_items=[{"category": "blazer", "brand": "Zara",
+                                                "colour": "burgundy"}])
+        assert await ids(client, "linen") == [linen]
+        assert await ids(client, "weekends") == [linen]  # stemmed
+        assert await ids(client, "brand:arket") == [linen]
+        assert await ids(client, "brand:zara") == [other]
+        assert await ids(client, "colour:sage") == [linen]
+        assert await ids(client, "category:blazer") == [other]
+        assert await ids(client, "#nightout") == [other]
+        assert await ids(client, "velvet brand:arket") == []
+        r = await client.get(SEARCH, params={"q": "colour:sage"})
+        assert r.json()["operators"] == {"colours": "sage"}
+        assert r.json()["results"][0]["post"]["author"]["id"] == ana.id
+
+    async def test_ranked_by_relevance(self, client: AsyncClient, factory: Factory,
+                                       world: World) -> None:
+        ana = await factory.user()
+        weak = await world.post(ana.id, "a quiet look with a touch of linen somewhere in it today")
+        strong = await world.post(ana.id, "linen linen linen", title="Linen edit",
+                                  hashtags=["linen"])
+        assert await ids(client, "linen") == [strong, weak]
+
+    async def test_private_and_deleted_never_found(self, client: AsyncClient, factory: Factory,
+                                                   world: World) -> None:
+        ana, bob = await factory.users(2)
+        private = await world.post(ana.id, "secret linen draft", visibility="private")
+        followers = await world.post(ana.id, "followers linen", visibility="followers")
+        public = await world.post(ana.id, "public linen")
+        assert await ids(client, "linen") == [public]
+        assert await ids(client, "linen", headers=bob.headers) == [public]
+        assert set(await ids(client, "linen", headers=ana.headers)) == {private, followers, public}
+        await world.follow(bob.id, ana.id)
+        assert set(await ids(client, "linen", headers=bob.headers)) == {followers, public}
+        await world.delete(public)
+        assert public not in await ids(client, "linen", headers=ana.headers)
+        rows = await world.platform.db.read(lambda s: s.execute(
+            __import__("sqlalchemy").text(
+                "SELECT count(*) FROM search_documents WHERE kind='post' AND ref_id=:i"),
+            {"i": public}).scalar())
+        assert rows == 0
+
+    async def test_edit_reindexes(self, client: AsyncClient, factory: Factory,
+                                  world: World) -> None:
+        ana = await factory.user()
+        pid = await world.post(ana.id, "denim jacket")
+        await world.edit(pid, caption="corduroy jacket")
+        assert await ids(client, "corduroy") == [pid]
+        assert await ids(client, "denim") == []
+
+    async def test_blocked_author_hidden(self, client: AsyncClient, factory: Factory,
+                                         world: World) -> None:
+        ana, bob = await factory.users(2)
+        await world.post(ana.id, "linen")
+        await world.block(ana.id, bob.id)
+        assert await ids(client, "linen", headers=bob.headers) == []
+
+
+class TestProfileAndTagSearch:
+    async def test_profile_by_misspelt_name(self, client: AsyncClient, factory: Factory) -> None:
+        amelia = await factory.user("amelia_styles")
+        await factory.user("priya_wears")
+        assert await ids(client, "amelia", "profiles") == [amelia.id]
+        assert await ids(client, "amelai", "profiles") == [amelia.id]
+        assert await ids(client, "amellia styles", "profiles") == [amelia.id]
+        assert await ids(client, "xyzzy", "profiles") == []
+
+    async def test_blocked_profile_not_found(self, client: AsyncClient, factory: Factory,
+                                             world: World) -> None:
+        amelia, bob = await factory.user("amelia_x"), await factory.user()
+        await world.block(amelia.id, bob.id)
+        assert await ids(client, "amelia", "profiles", bob.headers) == []
+
+    async def test_tags_by_prefix_with_counts(self, client: AsyncClient, factory: Factory,
+                                              world: World) -> None:
+        ana = await factory.user()
+        for _ in range(2):
+            await world.post(ana.id, "x", hashtags=["linenlove"])
+        await world.post(ana.id, "x", hashtags=["linen"])
+        r = await client.get(SEARCH, params={"q": "#line", "type": "tags"})
+        assert [(h["detail"]["tag"], h["detail"]["posts"]) for h in r.json()["results"]] == [
+            ("linenlove", 2), ("linen", 1)]
+
+    async def test_validation(self, client: AsyncClient) -> None:
+        assert (await client.get(SEARCH, params={"q": ""})).status_code == 422
+        assert (await client.get(SEARCH, params={"q": "x", "type": "nope"})).status_code == 422
+        r = await client.get(SEARCH, params={"q": '"*:)(-^ OR AND NEAR'})
+        assert r.status_code == 200
