@@ -85,3 +85,34 @@ class TestRedisBackends:
             assert (await limiter.hit("x", 1, 60)).allowed is True
         finally:
             await client.aclose()
+
+
+class TestSlidingWindow:
+    async def test_window_slides_instead_of_resetting_on_the_clock(self, monkeypatch) -> None:
+        """10 hits spread across a clock-minute boundary still block the 11th."""
+        import tanvi_social.core.ratelimit as rl
+
+        now = [1_000_000_055.0]  # 55 s into a clock minute
+        monkeypatch.setattr(rl.time, "time", lambda: now[0])
+        limiter = MemoryRateLimiter()
+        for _ in range(10):
+            assert (await limiter.hit("k", limit=10, window=60)).allowed
+            now[0] += 1.0  # the hits cross the minute boundary at 60 s
+        refused = await limiter.hit("k", limit=10, window=60)
+        assert refused.allowed is False
+        assert refused.reset_after == 50  # the first hit leaves the window 60 s after it was made
+        now[0] += 50.0
+        assert (await limiter.hit("k", limit=10, window=60)).allowed
+
+    async def test_redis_sliding_window(self, redis_url: str) -> None:
+        client = redis_asyncio.from_url(redis_url)
+        try:
+            limiter = RedisRateLimiter(client, "t:sw:")
+            results = [(await limiter.hit("k", limit=3, window=60)).allowed for _ in range(5)]
+            assert results == [True, True, True, False, False]
+            peek = await limiter.peek("k", limit=3, window=60)
+            assert peek.allowed is False and peek.remaining == 0
+            await limiter.reset("k")
+            assert (await limiter.hit("k", limit=3, window=60)).allowed
+        finally:
+            await client.aclose()

@@ -124,7 +124,10 @@ async def require_user(principal: Annotated[Principal | None, Depends(optional_u
 async def require_writer(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
     """Suspended accounts may read but not write."""
     if principal.is_suspended:
-        raise Forbidden("Your account is suspended", code="account_suspended")
+        assert principal.suspended_until is not None
+        until = as_utc(principal.suspended_until).isoformat().replace("+00:00", "Z")
+        raise Forbidden(f"Your account is suspended until {until}", code="account_suspended",
+                        details=[{"suspended_until": until}])
     return principal
 
 

@@ -282,3 +282,19 @@ def delete_user(session: Session, user_id: int, password: str | None) -> None:
     session.flush()
     record_event(session, UserAuthChanged(user_id=user_id))
     record_event(session, UserDeleted(user_id=user_id))
+
+
+def suspend_user(session: Session, user_id: int, until: datetime | None) -> None:
+    """Suspend writes until `until` (None lifts a suspension); cached auth state is dropped."""
+    user = get_active_user(session, user_id)
+    user.suspended_until = until
+    record_event(session, UserAuthChanged(user_id=user_id))
+
+
+def ban_user(session: Session, user_id: int) -> None:
+    """Deactivate the account: every token and session stops working at once."""
+    user = get_active_user(session, user_id)
+    user.is_active = False
+    user.token_version += 1
+    logout(session, user_id, None)
+    record_event(session, UserAuthChanged(user_id=user_id))

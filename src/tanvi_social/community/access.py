@@ -21,6 +21,11 @@ def _live(community: Community | None) -> bool:
             and community.moderation_state not in ("hidden", "removed"))
 
 
+def _held(community: Community) -> bool:
+    """Held by a word filter for review: only its active members see it meanwhile."""
+    return community.moderation_state == "held"
+
+
 def membership(session: Session, user_id: int | None, community_id: int) -> Membership | None:
     """The user's membership row (any status), or None."""
     if user_id is None:
@@ -40,7 +45,7 @@ def can_view_community(session: Session, viewer_id: int | None, community_id: in
     if not _live(community):
         return False
     assert community is not None
-    if community.privacy == Privacy.PUBLIC.value:
+    if community.privacy == Privacy.PUBLIC.value and not _held(community):
         m = membership(session, viewer_id, community_id)
         return m is None or m.status != MemberStatus.BANNED.value
     return is_active_member(session, viewer_id, community_id)
@@ -50,7 +55,7 @@ def can_see_card(session: Session, viewer_id: int | None, community: Community) 
     """May the viewer know the community exists (name, description, counts)?"""
     if not _live(community):
         return False
-    if community.privacy != Privacy.SECRET.value:
+    if community.privacy != Privacy.SECRET.value and not _held(community):
         return True
     m = membership(session, viewer_id, community.id)
     return m is not None and m.status in (MemberStatus.ACTIVE.value, MemberStatus.INVITED.value)
@@ -69,14 +74,16 @@ def visible_communities_clause(session: Session, viewer_id: int | None,
     """`column IN (communities the viewer may see the contents of)` for use in other queries."""
     live = and_(Community.deleted_at.is_(None),
                 Community.moderation_state.not_in(("hidden", "removed")))
+    listed = Community.moderation_state == "visible"
     if viewer_id is None:
-        ids = select(Community.id).where(live, Community.privacy == Privacy.PUBLIC.value)
+        ids = select(Community.id).where(live, listed, Community.privacy == Privacy.PUBLIC.value)
         return column.in_(ids)
     member_of = select(Membership.community_id).where(
         Membership.user_id == viewer_id, Membership.status == MemberStatus.ACTIVE.value)
     banned_from = select(Membership.community_id).where(
         Membership.user_id == viewer_id, Membership.status == MemberStatus.BANNED.value)
     ids = select(Community.id).where(live, or_(
-        and_(Community.privacy == Privacy.PUBLIC.value, Community.id.not_in(banned_from)),
+        and_(listed, Community.privacy == Privacy.PUBLIC.value,
+             Community.id.not_in(banned_from)),
         Community.id.in_(member_of)))
     return column.in_(ids)

@@ -66,7 +66,7 @@ class Post(TimestampMixin, Base):
     title: Mapped[str | None] = mapped_column(String(200))
     caption: Mapped[str] = mapped_column(Text, default="")
     hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    mentions: Mapped[list[int]] = mapped_column(JSON, default=list)
+    mentions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     style_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     outfit_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     occasion: Mapped[str | None] = mapped_column(String(50))
@@ -125,7 +125,9 @@ class Comment(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # NULL once the author erased their account (the comment stays as a tombstone for replies)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                  index=True)
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("post_comments.id", ondelete="CASCADE"), index=True)
     depth: Mapped[int] = mapped_column(default=0)
@@ -278,3 +280,15 @@ class ChallengeVote(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("challenge_entries.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class PostMedia(Base):
+    """The images of a post, in order (media rows belong to the media domain)."""
+
+    __tablename__ = "post_media"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,8 +1,10 @@
-"""Fixed-window rate limits: in-process counters (embedded) or Redis (shared by every worker).
+"""Sliding-window rate limits: exact "N per window" for any window, not per clock minute.
 
-`hit(key, limit, window)` counts one event and returns the decision with the numbers the
-`X-RateLimit-*` headers need. If Redis is unreachable the limiter fails open (and says so in logs)
-rather than taking the service down.
+In-process (embedded) each key keeps the timestamps of its recent allowed hits; in Redis (shared by
+every worker) a sorted set does the same, updated atomically by a Lua script. `hit` counts one
+event and returns the decision with the numbers the `X-RateLimit-*` headers need; refused hits are
+not counted. If Redis is unreachable the limiter fails open (and logs it) rather than taking the
+service down.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +25,7 @@ class Decision:
     allowed: bool
     limit: int
     remaining: int
-    reset_after: int  # seconds until the window resets
+    reset_after: int  # seconds until a slot frees up (or the window is empty again)
 
     def headers(self) -> dict[str, str]:
         return {
@@ -31,37 +35,76 @@ class Decision:
         }
 
 
+def _reset_after(oldest: float | None, window: int, now: float) -> int:
+    if oldest is None:
+        return window
+    return max(1, math.ceil(oldest + window - now))
+
+
 class MemoryRateLimiter:
     backend = "memory"
 
     def __init__(self, max_keys: int = 100_000) -> None:
-        self._windows: dict[str, tuple[int, int]] = {}
+        self._hits: dict[str, deque[float]] = {}
         self.max_keys = max_keys
+
+    def _recent(self, key: str, window: int, now: float) -> deque[float]:
+        hits = self._hits.get(key)
+        if hits is None:
+            if len(self._hits) >= self.max_keys:
+                self._prune(now)
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        return hits
+
+    def _prune(self, now: float) -> None:
+        # Drop keys whose newest hit is older than an hour (longer than any window we use).
+        self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 3600}
 
     async def hit(self, key: str, limit: int, window: int, *, cost: int = 1) -> Decision:
         now = time.time()
-        bucket = int(now // window)
-        start, count = self._windows.get(key, (bucket, 0))
-        if start != bucket:
-            start, count = bucket, 0
-        count += cost
-        if len(self._windows) >= self.max_keys:
-            self._windows = {k: v for k, v in self._windows.items() if v[0] == bucket}
-        self._windows[key] = (start, count)
-        reset = math.ceil((bucket + 1) * window - now)
-        return Decision(count <= limit, limit, limit - count, max(1, reset))
+        hits = self._recent(key, window, now)
+        if len(hits) + cost > limit:
+            return Decision(False, limit, limit - len(hits), _reset_after(hits[0], window, now))
+        hits.extend([now] * cost)
+        return Decision(True, limit, limit - len(hits), _reset_after(hits[0], window, now))
 
     async def peek(self, key: str, limit: int, window: int) -> Decision:
         now = time.time()
-        bucket = int(now // window)
-        start, count = self._windows.get(key, (bucket, 0))
-        if start != bucket:
-            count = 0
-        reset = math.ceil((bucket + 1) * window - now)
-        return Decision(count < limit, limit, limit - count, max(1, reset))
+        hits = self._recent(key, window, now)
+        oldest = hits[0] if hits else None
+        return Decision(len(hits) < limit, limit, limit - len(hits),
+                        _reset_after(oldest, window, now))
 
     async def reset(self, key: str) -> None:
-        self._windows.pop(key, None)
+        self._hits.pop(key, None)
+
+
+# KEYS[1] = key; ARGV = now, window, limit, cost, member prefix.
+# Returns {allowed (0/1), count after, oldest timestamp or -1}.
+_HIT_SCRIPT = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+local allowed = 0
+if count + cost <= limit then
+  for i = 1, cost do
+    redis.call('ZADD', key, now, ARGV[5] .. ':' .. i)
+  end
+  count = count + cost
+  allowed = 1
+end
+redis.call('EXPIRE', key, math.ceil(window) + 1)
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+local first = -1
+if oldest[2] then first = oldest[2] end
+return {allowed, count, tostring(first)}
+"""
 
 
 class RedisRateLimiter:
@@ -70,34 +113,34 @@ class RedisRateLimiter:
     def __init__(self, client: Any, namespace: str = "tanvi:rl:") -> None:
         self.client = client
         self.ns = namespace
-
-    def _key(self, key: str, window: int) -> tuple[str, int]:
-        now = time.time()
-        bucket = int(now // window)
-        return f"{self.ns}{key}:{bucket}", max(1, math.ceil((bucket + 1) * window - now))
+        self._script = client.register_script(_HIT_SCRIPT)
 
     async def hit(self, key: str, limit: int, window: int, *, cost: int = 1) -> Decision:
-        rkey, reset = self._key(key, window)
+        now = time.time()
         try:
-            pipe = self.client.pipeline()
-            pipe.incrby(rkey, cost)
-            pipe.expire(rkey, window + 1)
-            count, _ = await pipe.execute()
+            allowed, count, oldest = await self._script(
+                keys=[self.ns + key], args=[now, window, limit, cost, uuid.uuid4().hex])
         except Exception:
             log.warning("redis rate limiter unreachable; allowing")
-            return Decision(True, limit, limit, reset)
-        return Decision(int(count) <= limit, limit, limit - int(count), reset)
+            return Decision(True, limit, limit, window)
+        first = float(oldest)
+        reset = _reset_after(None if first < 0 else first, window, now)
+        return Decision(bool(allowed), limit, limit - int(count), reset)
 
     async def peek(self, key: str, limit: int, window: int) -> Decision:
-        rkey, reset = self._key(key, window)
+        now = time.time()
+        rkey = self.ns + key
         try:
-            count = int(await self.client.get(rkey) or 0)
+            await self.client.zremrangebyscore(rkey, "-inf", now - window)
+            count = int(await self.client.zcard(rkey))
+            oldest = await self.client.zrange(rkey, 0, 0, withscores=True)
         except Exception:
-            return Decision(True, limit, limit, reset)
-        return Decision(count < limit, limit, limit - count, reset)
+            return Decision(True, limit, limit, window)
+        first = oldest[0][1] if oldest else None
+        return Decision(count < limit, limit, limit - count, _reset_after(first, window, now))
 
     async def reset(self, key: str) -> None:
         try:
-            await self.client.delete(*[k async for k in self.client.scan_iter(f"{self.ns}{key}:*")])
+            await self.client.delete(self.ns + key)
         except Exception:
             log.warning("redis rate limiter unreachable on reset")

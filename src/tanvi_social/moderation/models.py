@@ -148,3 +148,17 @@ class MutedWord(TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     phrase: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))
+
+
+class TextFingerprint(TimestampMixin, Base):
+    """A hash of each accepted post's text, for the repeated-text spam heuristic."""
+
+    __tablename__ = "spam_fingerprints"
+    __table_args__ = (
+        Index("ix_spam_fingerprints_digest_created_at", "digest", "created_at"),
+        Index("ix_spam_fingerprints_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,564 @@
+"""Posts: create, edit, publish, delete, read and list; analysis; the shared read-model builder.
+
+Every read goes through `access.can_view_post` / `access.visible_posts_clause`. Counters are
+changed in SQL (`SET n = n + 1`) in the unit of work that justifies them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, desc, func, select, update
+from sqlalchemy.orm import Session
+
+from tanvi_social.accounts.models import User
+from tanvi_social.content import analysis
+from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
+from tanvi_social.content.events import PostCreated, PostDeleted, PostEngagementChanged, PostUpdated
+from tanvi_social.content.models import (
+    ChallengeEntry,
+    ModerationState,
+    Post,
+    PostHashtag,
+    PostMedia,
+    PostType,
+    Reaction,
+    Save,
+    Share,
+)
+from tanvi_social.content.schemas import (
+    AIAnalysis,
+    Mention,
+    PostCreate,
+    PostRead,
+    PostUpdate,
+    ViewerState,
+)
+from tanvi_social.core.db import record_event
+from tanvi_social.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from tanvi_social.core.pagination import PageParams
+from tanvi_social.core.time import utcnow
+from tanvi_social.media import service as media_service
+from tanvi_social.media.schemas import MediaRead
+from tanvi_social.social import graph
+from tanvi_social.social.activities import record_activity
+from tanvi_social.social.cards import AuthorCard, author_cards
+from tanvi_social.social.counters import adjust_posts_count
+from tanvi_social.social.notifications import notify
+
+HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w{1,100})", re.UNICODE)
+MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_.]{3,30})")
+MAX_HASHTAGS = 30
+MAX_MENTIONS = 20
+HOT_EPOCH = 1_700_000_000  # seconds; any fixed origin works, it only shifts every score
+HOT_HALF_LIFE_FACTOR = 45_000  # seconds of recency worth one decade (×10) of engagement
+SHARE_PATH = "/p/{id}"
+
+
+# --- helpers shared by the other content modules --------------------------------------------
+
+def optional_module(name: str) -> Any | None:
+    """Another domain's module if it exists on this build (moderation, community, jobs)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return None
+
+
+def screen_text(session: Session, text: str) -> str:
+    """Run the moderation word filter: returns the moderation state, or raises 422 on reject."""
+    filters = optional_module("tanvi_social.moderation.filters")
+    if filters is None or not text.strip():
+        return ModerationState.VISIBLE.value
+    decision = filters.screen_text(session, text)
+    if decision.action == "reject":
+        raise ValidationFailed("This text is not allowed here", code="content_rejected",
+                               details=[{"loc": ["body"], "msg": "blocked by a content filter"}])
+    if decision.action == "hold":
+        return ModerationState.HELD.value
+    return ModerationState.VISIBLE.value
+
+
+def flag_if_held(session: Session, state: str, target_type: str, target_id: int,
+                 owner_id: int | None) -> None:
+    """Put held text in the moderation review queue (when that domain is present)."""
+    if state != ModerationState.HELD.value:
+        return
+    queue = optional_module("tanvi_social.moderation.queue")
+    if queue is not None:
+        queue.flag_for_review(session, target_type=target_type, target_id=target_id,
+                              owner_id=owner_id, reason="filter")
+
+
+def engagement(likes: int, comments: int, shares: int, saves: int) -> int:
+    """The weighted engagement E of docs/algorithms.md → "Hot ranking"."""
+    return likes + 2 * comments + 3 * shares + 2 * saves
+
+
+def hot_score(likes: int, comments: int, shares: int, saves: int, published: datetime) -> float:
+    """log10(max(E, 1)) + (published − epoch) / 45,000 s: ten times the engagement = 12.5 h."""
+    e = engagement(likes, comments, shares, saves)
+    return round(math.log10(max(e, 1)) + (published.timestamp() - HOT_EPOCH)
+                 / HOT_HALF_LIFE_FACTOR, 6)
+
+
+def bump_counters(session: Session, post_id: int, **deltas: int) -> dict[str, int]:
+    """Atomically add to the post's counters, refresh hot_score; returns the new counts."""
+    values = {name: getattr(Post, name) + delta for name, delta in deltas.items()}
+    row = session.execute(
+        update(Post).where(Post.id == post_id).values(**values)
+        .returning(Post.like_count, Post.comment_count, Post.share_count, Post.save_count,
+                   Post.published_at, Post.created_at)
+        .execution_options(synchronize_session=False)
+    ).one()
+    published = row.published_at or row.created_at
+    session.execute(update(Post).where(Post.id == post_id).values(
+        hot_score=hot_score(row.like_count, row.comment_count, row.share_count, row.save_count,
+                            published)).execution_options(synchronize_session=False))
+    counts = {"likes": row.like_count, "comments": row.comment_count,
+              "shares": row.share_count, "saves": row.save_count}
+    record_event(session, PostEngagementChanged(post_id=post_id, counts=counts))
+    return counts
+
+
+def share_url(base_url: str, post_id: int) -> str:
+    return base_url.rstrip("/") + SHARE_PATH.format(id=post_id)
+
+
+def parse_hashtags(text: str | None) -> list[str]:
+    out: list[str] = []
+    for match in HASHTAG_RE.finditer(text or ""):
+        tag = match.group(1).lower()
+        if not tag.isdigit() and tag not in out:
+            out.append(tag)
+    return out[:MAX_HASHTAGS]
+
+
+def parse_mentions(text: str | None) -> list[str]:
+    out: list[str] = []
+    for match in MENTION_RE.finditer(text or ""):
+        name = match.group(1).rstrip(".").lower()
+        if len(name) >= 3 and name not in out:
+            out.append(name)
+    return out[:MAX_MENTIONS]
+
+
+def resolve_mentions(session: Session, author_id: int, text: str | None) -> list[dict[str, Any]]:
+    """Known usernames mentioned in the text, minus the author and anyone blocked either way."""
+    names = parse_mentions(text)
+    if not names:
+        return []
+    rows = session.execute(select(User.id, User.username).where(
+        func.lower(User.username).in_(names), User.is_active.is_(True))).all()
+    blocked = graph.blocked_ids(session, author_id)
+    by_name = {r.username.lower(): r for r in rows
+               if r.id != author_id and r.id not in blocked}
+    return [{"id": by_name[n].id, "username": by_name[n].username} for n in names if n in by_name]
+
+
+# --- analysis ----------------------------------------------------------------------------------
+
+def tag_usage(session: Session, tags: Iterable[str], exclude_post_id: int | None,
+              now: datetime | None = None) -> dict[str, analysis.TagUsage]:
+    """Distinct other posts per tag in the recent window and in the baseline window before it."""
+    tags = sorted(set(tags))
+    if not tags:
+        return {}
+    now = now or utcnow()
+    recent_start = now - timedelta(days=analysis.TREND_RECENT_DAYS)
+    base_start = recent_start - timedelta(days=analysis.TREND_BASELINE_DAYS)
+    q = (select(PostHashtag.tag,
+                func.sum(case((PostHashtag.created_at >= recent_start, 1), else_=0)),
+                func.count())
+         .where(PostHashtag.tag.in_(tags), PostHashtag.created_at >= base_start,
+                PostHashtag.created_at <= now)
+         .group_by(PostHashtag.tag))
+    if exclude_post_id is not None:
+        q = q.where(PostHashtag.post_id != exclude_post_id)
+    out: dict[str, analysis.TagUsage] = {}
+    for tag, recent, total in session.execute(q):
+        recent = int(recent or 0)
+        out[tag] = analysis.TagUsage(recent=recent, baseline=int(total) - recent)
+    return out
+
+
+def palette_for(media: Sequence[MediaRead]) -> list[analysis.PaletteColour]:
+    """The post's palette: every image's colours, each image weighing the same."""
+    if not media:
+        return []
+    merged: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for m in media:
+        for c in m.palette:
+            merged[c.hex] = merged.get(c.hex, 0.0) + c.share / len(media)
+            names.setdefault(c.hex, c.name)
+    return [analysis.PaletteColour(hex_, share, names[hex_])
+            for hex_, share in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def analysis_inputs(post: Post, media: Sequence[MediaRead]) -> analysis.AnalysisInputs:
+    return analysis.AnalysisInputs(
+        outfit_items=list(post.outfit_items or []), style_tags=list(post.style_tags or []),
+        hashtags=list(post.hashtags or []), occasion=post.occasion, palette=palette_for(media))
+
+
+def refresh_analysis(session: Session, post: Post, media: Sequence[MediaRead] | None = None,
+                     *, force: bool = False) -> bool:
+    """Recompute `ai_analysis` when its inputs changed (or when forced: trends moved)."""
+    if media is None:
+        media = post_media(session, [post.id]).get(post.id, [])
+    inputs = analysis_inputs(post, media)
+    key = inputs.key()
+    if not force and key == post.analysis_key and post.ai_analysis:
+        return False
+    usage = tag_usage(session, inputs.trend_tags(), post.id)
+    result = analysis.analyse(inputs, usage)
+    result["computed_at"] = utcnow().isoformat()
+    post.ai_analysis = result
+    post.analysis_key = key
+    return True
+
+
+# --- read models -------------------------------------------------------------------------------
+
+def post_media(session: Session, post_ids: Iterable[int]) -> dict[int, list[MediaRead]]:
+    ids = list(set(post_ids))
+    if not ids:
+        return {}
+    links = session.execute(select(PostMedia.post_id, PostMedia.media_id)
+                            .where(PostMedia.post_id.in_(ids))
+                            .order_by(PostMedia.post_id, PostMedia.position)).all()
+    reads = media_service.media_reads(session, {m for _, m in links})
+    out: dict[int, list[MediaRead]] = {}
+    for pid, mid in links:
+        if mid in reads:
+            out.setdefault(pid, []).append(reads[mid])
+    return out
+
+
+def viewer_states(session: Session, viewer_id: int | None,
+                  post_ids: Sequence[int]) -> dict[int, ViewerState]:
+    states = {pid: ViewerState() for pid in post_ids}
+    if viewer_id is None or not post_ids:
+        return states
+    for pid, kind in session.execute(select(Reaction.post_id, Reaction.reaction_type).where(
+            Reaction.user_id == viewer_id, Reaction.post_id.in_(post_ids))):
+        states[pid].liked = True
+        states[pid].like_type = kind
+    for pid in session.scalars(select(Save.post_id).where(
+            Save.user_id == viewer_id, Save.post_id.in_(post_ids))):
+        states[pid].saved = True
+    for pid in session.scalars(select(Share.post_id).where(
+            Share.user_id == viewer_id, Share.post_id.in_(post_ids)).distinct()):
+        states[pid].shared = True
+    return states
+
+
+def _ai(post: Post) -> AIAnalysis | None:
+    return AIAnalysis.model_validate(post.ai_analysis) if post.ai_analysis else None
+
+
+def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Post], *,
+                     base_url: str = "", _depth: int = 0) -> list[PostRead]:
+    """Read models for posts the caller already checked, batch-loading everything (no N+1)."""
+    if not posts:
+        return []
+    ids = [p.id for p in posts]
+    originals: dict[int, PostRead] = {}
+    repost_ids = {p.repost_of_id for p in posts if p.repost_of_id is not None}
+    if repost_ids and _depth == 0:
+        rows = session.scalars(select(Post).where(Post.id.in_(repost_ids))).all()
+        visible = [r for r in rows if can_view_post(session, viewer_id, r)]
+        originals = {r.id: r for r in build_post_reads(session, viewer_id, visible,
+                                                       base_url=base_url, _depth=1)}
+    cards = author_cards(session, {p.author_id for p in posts})
+    media = post_media(session, ids)
+    states = viewer_states(session, viewer_id, ids)
+    out = []
+    for p in posts:
+        author = cards.get(p.author_id) or AuthorCard(id=p.author_id, username="deleted")
+        out.append(PostRead(
+            id=p.id, author=author, post_type=p.post_type, title=p.title, caption=p.caption,
+            hashtags=list(p.hashtags or []),
+            mentions=[Mention(**m) for m in p.mentions or []],
+            style_tags=list(p.style_tags or []), outfit_items=list(p.outfit_items or []),
+            occasion=p.occasion, season=p.season, formality=p.formality,
+            visibility=p.visibility, is_draft=p.is_draft, allow_comments=p.allow_comments,
+            allow_sharing=p.allow_sharing, community_id=p.community_id,
+            challenge_id=p.challenge_id, repost_of_id=p.repost_of_id,
+            repost_of=originals.get(p.repost_of_id) if p.repost_of_id else None,
+            media=media.get(p.id, []), like_count=p.like_count, comment_count=p.comment_count,
+            share_count=p.share_count, save_count=p.save_count, hot_score=p.hot_score,
+            moderation_state=p.moderation_state, ai_analysis=_ai(p),
+            share_url=share_url(base_url, p.id), created_at=p.created_at,
+            published_at=p.published_at, edited_at=p.edited_at, viewer=states[p.id]))
+    return out
+
+
+def read_post(session: Session, viewer_id: int | None, post: Post, base_url: str = "") -> PostRead:
+    return build_post_reads(session, viewer_id, [post], base_url=base_url)[0]
+
+
+# --- create / update / delete ---------------------------------------------------------------
+
+def _check_community(session: Session, user_id: int, community_id: int) -> None:
+    access = optional_module("tanvi_social.community.access")
+    if access is None or not access.can_post_in_community(session, user_id, community_id):
+        raise NotFound("Community not found", code="community_not_found")
+
+
+def _needs_body(caption: str, media_ids: Sequence[int], outfit_items: Sequence[Any]) -> None:
+    if not caption.strip() and not media_ids:
+        raise ValidationFailed(
+            "A post needs at least one image or a caption", code="empty_post",
+            details=[{"loc": ["body", "media_ids"], "msg": "add an image or a caption"}])
+
+
+def _set_hashtags(session: Session, post: Post) -> None:
+    session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
+    if post.is_draft or post.deleted_at is not None:
+        return
+    stamp = post.published_at or post.created_at
+    for tag in post.hashtags or []:
+        session.add(PostHashtag(post_id=post.id, tag=tag[:100], created_at=stamp))
+
+
+def _set_media(session: Session, post: Post, media: Sequence[MediaRead]) -> None:
+    session.execute(delete(PostMedia).where(PostMedia.post_id == post.id))
+    for pos, m in enumerate(media):
+        session.add(PostMedia(post_id=post.id, media_id=m.id, position=pos))
+
+
+def _notify_mentions(session: Session, post: Post, mentions: Iterable[dict[str, Any]]) -> None:
+    for m in mentions:
+        if can_view_post(session, m["id"], post):
+            notify(session, recipient_id=m["id"], actor_id=post.author_id, type="mention",
+                   target_type="post", target_id=post.id, data={"post_id": post.id})
+
+
+def _on_publish(session: Session, post: Post) -> None:
+    if post.post_type != PostType.REPOST.value:
+        adjust_posts_count(session, post.author_id, 1)
+    record_event(session, PostCreated(post_id=post.id, author_id=post.author_id,
+                                      visibility=post.visibility, hashtags=list(post.hashtags),
+                                      community_id=post.community_id,
+                                      repost_of_id=post.repost_of_id))
+    record_activity(session, user_id=post.author_id, type="create", target_type="post",
+                    target_id=post.id)
+    _notify_mentions(session, post, post.mentions or [])
+
+
+def create_post(session: Session, user_id: int, data: PostCreate, base_url: str = "") -> PostRead:
+    """Create a post (or a draft); claims the images, parses tags and mentions, analyses it."""
+    caption = data.caption or ""
+    media_ids = data.media_ids or []
+    items = [i.model_dump(mode="json", exclude_none=True) for i in data.outfit_items or []]
+    if not data.is_draft:
+        _needs_body(caption, media_ids, items)
+    if data.community_id is not None:
+        _check_community(session, user_id, data.community_id)
+    state = screen_text(session, " ".join(filter(None, [data.title, caption])))
+    media = media_service.claim_media(session, user_id, media_ids)
+    now = utcnow()
+    post = Post(
+        author_id=user_id, post_type=data.post_type, title=data.title, caption=caption,
+        hashtags=parse_hashtags(caption), mentions=resolve_mentions(session, user_id, caption),
+        style_tags=data.style_tags or [], outfit_items=items, occasion=data.occasion,
+        season=data.season, formality=data.formality,
+        visibility=data.visibility or "public", is_draft=data.is_draft,
+        allow_comments=True if data.allow_comments is None else data.allow_comments,
+        allow_sharing=True if data.allow_sharing is None else data.allow_sharing,
+        community_id=data.community_id, moderation_state=state, created_at=now,
+        published_at=None if data.is_draft else now,
+        hot_score=hot_score(0, 0, 0, 0, now),
+    )
+    session.add(post)
+    session.flush()
+    _set_media(session, post, media)
+    _set_hashtags(session, post)
+    refresh_analysis(session, post, media)
+    if not post.is_draft:
+        _on_publish(session, post)
+    flag_if_held(session, state, "post", post.id, user_id)
+    session.flush()
+    return read_post(session, user_id, post, base_url)
+
+
+def _own_post(session: Session, user_id: int, post_id: int) -> Post:
+    post = get_visible_post(session, user_id, post_id)
+    if post.author_id != user_id:
+        raise Forbidden("Only the author may change this post", code="not_post_author")
+    return post
+
+
+def update_post(session: Session, user_id: int, post_id: int, data: PostUpdate,
+                base_url: str = "") -> PostRead:
+    """Edit the caller's post; `is_draft: false` publishes a draft (never the reverse)."""
+    post = _own_post(session, user_id, post_id)
+    if post.post_type == PostType.REPOST.value and data.model_fields_set - {
+            "caption", "visibility"}:
+        raise InvalidState("A repost can only change its caption and visibility",
+                           code="repost_read_only")
+    fields = data.model_fields_set
+    was_draft = post.is_draft
+    if "is_draft" in fields and data.is_draft is not None:
+        if data.is_draft and not was_draft:
+            raise InvalidState("A published post cannot go back to draft",
+                               code="already_published")
+        post.is_draft = data.is_draft
+    old_mentions = {m["id"] for m in post.mentions or []}
+    media: list[MediaRead] | None = None
+    if "media_ids" in fields and data.media_ids is not None:
+        media = media_service.claim_media(session, user_id, data.media_ids)
+        _set_media(session, post, media)
+    for name in ("title", "occasion", "season", "formality", "visibility", "allow_comments",
+                 "allow_sharing", "post_type", "style_tags"):
+        if name in fields:
+            value = getattr(data, name)
+            if value is None and name in ("visibility", "allow_comments", "allow_sharing",
+                                          "post_type", "style_tags"):
+                continue
+            setattr(post, name, value)
+    if "outfit_items" in fields:
+        post.outfit_items = [i.model_dump(mode="json", exclude_none=True)
+                             for i in data.outfit_items or []]
+    if "caption" in fields:
+        post.caption = data.caption or ""
+        post.hashtags = parse_hashtags(post.caption)
+        post.mentions = resolve_mentions(session, user_id, post.caption)
+    if fields & {"caption", "title"}:
+        state = screen_text(session, " ".join(filter(None, [post.title, post.caption])))
+        if post.moderation_state == ModerationState.VISIBLE.value:
+            post.moderation_state = state
+            flag_if_held(session, state, "post", post.id, user_id)
+    if media is None:
+        media = post_media(session, [post.id]).get(post.id, [])
+    if not post.is_draft and post.post_type != PostType.REPOST.value:
+        _needs_body(post.caption, [m.id for m in media], post.outfit_items)
+    now = utcnow()
+    if was_draft and not post.is_draft:
+        post.published_at = now
+        post.created_at = now
+        post.hot_score = hot_score(post.like_count, post.comment_count, post.share_count,
+                                   post.save_count, now)
+    elif not post.is_draft and fields:
+        post.edited_at = now
+    session.flush()
+    _set_hashtags(session, post)
+    refresh_analysis(session, post, media)
+    if was_draft and not post.is_draft:
+        _on_publish(session, post)
+    elif not post.is_draft:
+        new = [m for m in post.mentions or [] if m["id"] not in old_mentions]
+        _notify_mentions(session, post, new)
+        record_event(session, PostUpdated(post_id=post.id, author_id=user_id))
+    session.flush()
+    return read_post(session, user_id, post, base_url)
+
+
+def delete_post(session: Session, user_id: int, post_id: int) -> None:
+    """Soft-delete the caller's post; the author's posts count and any repost's share fixed."""
+    post = _own_post(session, user_id, post_id)
+    soft_delete(session, post)
+
+
+def soft_delete(session: Session, post: Post) -> None:
+    """Mark deleted and fix every counter the post contributed to."""
+    if post.deleted_at is not None:
+        return
+    post.deleted_at = utcnow()
+    counted = (not post.is_draft and post.post_type != PostType.REPOST.value
+               and post.moderation_state != ModerationState.REMOVED.value)
+    if counted:
+        adjust_posts_count(session, post.author_id, -1)
+    session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
+    if post.repost_of_id is not None:
+        share_ids = session.scalars(select(Share.id).where(Share.repost_id == post.id)).all()
+        if share_ids:
+            session.execute(delete(Share).where(Share.id.in_(share_ids)))
+            bump_counters(session, post.repost_of_id, share_count=-len(share_ids))
+    from tanvi_social.content.challenges import withdraw_entry_for_post
+
+    withdraw_entry_for_post(session, post.id)
+    record_event(session, PostDeleted(post_id=post.id, author_id=post.author_id))
+    session.flush()
+
+
+def get_post(session: Session, viewer_id: int | None, post_id: int, base_url: str = "") -> PostRead:
+    return read_post(session, viewer_id, get_visible_post(session, viewer_id, post_id), base_url)
+
+
+def get_analysis(session: Session, viewer_id: int | None, post_id: int) -> AIAnalysis:
+    post = get_visible_post(session, viewer_id, post_id)
+    result = _ai(post)
+    if result is None:
+        raise NotFound("No analysis for this post yet", code="analysis_missing")
+    return result
+
+
+@dataclass
+class PostFilters:
+    post_type: str | None = None
+    user_id: int | None = None
+    tag: str | None = None
+    community_id: int | None = None
+    challenge_id: int | None = None
+    sort: str = "new"
+    period: str = "all"
+    drafts: bool = False
+
+
+PERIODS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def list_posts(session: Session, viewer_id: int | None, filters: PostFilters,
+               page: PageParams, base_url: str = "") -> tuple[list[PostRead], int]:
+    """Visible posts with filters; `sort=new|hot|top` (docs/algorithms.md)."""
+    q = select(Post).where(visible_posts_clause(session, viewer_id))
+    if filters.drafts:
+        if viewer_id is None:
+            return [], 0
+        q = q.where(Post.author_id == viewer_id, Post.is_draft.is_(True))
+    else:
+        q = q.where(Post.is_draft.is_(False))
+    if filters.post_type:
+        q = q.where(Post.post_type == filters.post_type)
+    if filters.user_id is not None:
+        q = q.where(Post.author_id == filters.user_id)
+    elif viewer_id is not None and not filters.drafts:
+        muted = graph.muted_ids(session, viewer_id)
+        if muted:
+            q = q.where(Post.author_id.not_in(muted))
+    if filters.tag:
+        tag = filters.tag.strip().lstrip("#").lower()
+        q = q.where(Post.id.in_(select(PostHashtag.post_id).where(PostHashtag.tag == tag)))
+    if filters.community_id is not None:
+        q = q.where(Post.community_id == filters.community_id)
+    if filters.challenge_id is not None:
+        q = q.where(Post.id.in_(select(ChallengeEntry.post_id).where(
+            ChallengeEntry.challenge_id == filters.challenge_id)))
+    if filters.period in PERIODS:
+        q = q.where(Post.created_at >= utcnow() - timedelta(days=PERIODS[filters.period]))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    if filters.sort == "hot":
+        q = q.order_by(desc(Post.hot_score), desc(Post.id))
+    elif filters.sort == "top":
+        q = q.order_by(desc(Post.like_count + 2 * Post.comment_count + 3 * Post.share_count
+                            + 2 * Post.save_count), desc(Post.id))
+    else:
+        q = q.order_by(desc(Post.created_at), desc(Post.id))
+    posts = session.scalars(q.offset(page.offset).limit(page.per_page)).all()
+    return build_post_reads(session, viewer_id, posts, base_url=base_url), total
+
+
+def public_post(session: Session, post_id: int) -> tuple[PostRead, list[MediaRead]]:
+    """What the public web page of a post shows (anonymous visibility rules)."""
+    post = get_visible_post(session, None, post_id)
+    read = read_post(session, None, post)
+    return read, read.media

@@ -1,0 +1,33 @@
+"""Plugs content into the platform: GDPR handlers, moderation targets, periodic jobs."""
+
+from __future__ import annotations
+
+from tanvi_social.content import gdpr, moderation_hooks, tasks
+from tanvi_social.content.service import optional_module
+from tanvi_social.core.platform import Platform
+
+CLOSE_CHALLENGES_EVERY = 60.0
+REFRESH_ANALYSES_EVERY = 3600.0
+
+
+async def close_challenges_job(platform: Platform) -> None:
+    """Record winners of challenges whose end date passed."""
+    await platform.db.run(tasks.close_due_challenges)
+
+
+async def refresh_analyses_job(platform: Platform) -> None:
+    """Keep trend relevance of recent posts current."""
+    await platform.db.run_in_thread(tasks.refresh_recent_analyses, commit=True)
+
+
+def setup(platform: Platform) -> None:
+    gdpr.ensure_registered()
+    targets = optional_module("tanvi_social.moderation.targets")
+    if targets is not None:
+        moderation_hooks.register(targets)
+    jobs = optional_module("tanvi_social.core.jobs")
+    if jobs is not None:
+        jobs.register_job("content.close_challenges", close_challenges_job,
+                          every_seconds=CLOSE_CHALLENGES_EVERY)
+        jobs.register_job("content.refresh_analyses", refresh_analyses_job,
+                          every_seconds=REFRESH_ANALYSES_EVERY)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tanvi_social.core.pagination import Pagination
+from tanvi_social.core.responses import Envelope
+from tanvi_social.social.cards import AuthorCard
+
+MAX_GROUP_SIZE = 20
+MAX_BODY = 2000
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    participant_ids: list[int] = Field(min_length=1, max_length=MAX_GROUP_SIZE,
+                                       description="The other people (you are added)")
+    title: str | None = Field(default=None, max_length=100, description="Groups only")
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str | None = Field(default=None, max_length=MAX_BODY)
+    post_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    media_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class SharedMedia(BaseModel):
+    id: int
+    width: int | None = None
+    height: int | None = None
+    blurhash: str | None = None
+    alt_text: str | None = None
+    urls: dict[str, str] = Field(default_factory=dict)
+
+
+class DmRead(BaseModel):
+    id: int
+    conversation_id: int
+    sender_id: int | None
+    sender: AuthorCard | None
+    sender_deleted: bool
+    body: str | None
+    post_id: int | None
+    post_available: bool | None = Field(
+        default=None, description="Whether you can see the shared post (null: none shared)")
+    media: SharedMedia | None
+    is_unsent: bool
+    moderation_state: str
+    is_mine: bool
+    read_by: list[int]
+    created_at: datetime
+
+
+class ParticipantRead(BaseModel):
+    user: AuthorCard
+    status: Literal["active", "request", "declined"]
+    last_read_message_id: int | None
+
+
+class ConversationRead(BaseModel):
+    id: int
+    kind: Literal["direct", "group"]
+    title: str | None
+    created_by: int | None
+    participants: list[ParticipantRead]
+    my_status: Literal["active", "request", "declined"] | None
+    unread_count: int
+    last_message: DmRead | None
+    last_message_at: datetime | None
+    created_at: datetime
+
+
+class ConversationResponse(Envelope):
+    conversation: ConversationRead
+
+
+class ConversationListResponse(Envelope):
+    conversations: list[ConversationRead]
+    pagination: Pagination
+
+
+class DmResponse(Envelope):
+    dm: DmRead
+
+
+class DmPage(Envelope):
+    dms: list[DmRead]
+    next_cursor: str | None
+
+
+class ReadReceipt(BaseModel):
+    conversation_id: int
+    last_read_message_id: int | None
+    unread_count: int
+
+
+class ReadReceiptResponse(Envelope):
+    receipt: ReadReceipt
+
+
+class UnreadCounts(BaseModel):
+    messages: int = Field(description="Unread messages in accepted conversations")
+    conversations: int = Field(description="Accepted conversations with unread messages")
+    requests: int = Field(description="Pending message requests")
+
+
+class UnreadCountResponse(Envelope):
+    unread: UnreadCounts

@@ -1,0 +1,114 @@
+"""Spam heuristics for posts and follows (documented in docs/moderation.md).
+
+* Link-only posts (links and nothing else) are held for review.
+* The same text (folded, at least `MIN_REPEAT_CHARS` long) repeated by one author
+  `SELF_REPEAT_LIMIT` times within `REPEAT_WINDOW` is rate-limited; repeated across
+  `GLOBAL_REPEAT_LIMIT` posts by anyone within the window it is held.
+* An account younger than `NEW_ACCOUNT_AGE` following `NEW_ACCOUNT_FOLLOWS_PER_HOUR` accounts in
+  an hour is rate-limited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tanvi_social.accounts.models import User
+from tanvi_social.core.time import as_utc, utcnow
+from tanvi_social.moderation.models import TextFingerprint
+from tanvi_social.moderation.textmatch import fold
+from tanvi_social.social.models import Connection
+
+REPEAT_WINDOW = timedelta(minutes=10)
+SELF_REPEAT_LIMIT = 3
+GLOBAL_REPEAT_LIMIT = 5
+MIN_REPEAT_CHARS = 12
+NEW_ACCOUNT_AGE = timedelta(days=7)
+NEW_ACCOUNT_FOLLOWS_PER_HOUR = 50
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|ly|"
+                  r"shop|store|xyz|info|biz|me|app|link|site)(?:/\S*)?\b", re.IGNORECASE)
+
+Action = Literal["allow", "hold", "rate_limit"]
+
+
+@dataclass(frozen=True)
+class SpamDecision:
+    action: Action
+    reasons: list[str] = field(default_factory=list)
+    retry_after: int = 0
+
+
+def is_link_only(text: str) -> bool:
+    """True when the text has at least one link and nothing else but punctuation/emoji."""
+    if not _URL.search(text):
+        return False
+    rest = _URL.sub(" ", text)
+    return not re.search(r"[^\W_]", rest)
+
+
+def fingerprint(text: str) -> str | None:
+    folded = " ".join(re.sub(r"[^\w\s]|_", " ", fold(text)).split())
+    if len(folded) < MIN_REPEAT_CHARS:
+        return None
+    return hashlib.sha256(folded.encode()).hexdigest()
+
+
+def check_post(session: Session, author_id: int, text: str | None) -> SpamDecision:
+    """Judge a new post's text and remember its fingerprint (call inside the creating unit of work).
+
+    `hold`: create the post held and `flag_for_review(..., source="spam")`; `rate_limit`: refuse
+    with a 429 and `retry_after`.
+    """
+    if not text or not text.strip():
+        return SpamDecision("allow")
+    reasons: list[str] = []
+    action: Action = "allow"
+    retry_after = 0
+    if is_link_only(text):
+        reasons.append("link_only")
+        action = "hold"
+    digest = fingerprint(text)
+    if digest is not None:
+        since = utcnow() - REPEAT_WINDOW
+        own = list(session.scalars(
+            select(TextFingerprint.created_at).where(
+                TextFingerprint.user_id == author_id, TextFingerprint.digest == digest,
+                TextFingerprint.created_at > since).order_by(TextFingerprint.created_at)))
+        if len(own) >= SELF_REPEAT_LIMIT:
+            reasons.append("repeated_text")
+            oldest = as_utc(own[-SELF_REPEAT_LIMIT])
+            retry_after = max(1, int((oldest + REPEAT_WINDOW - utcnow()).total_seconds()) + 1)
+            return SpamDecision("rate_limit", reasons, retry_after)
+        everyone = session.scalar(select(func.count()).select_from(TextFingerprint).where(
+            TextFingerprint.digest == digest, TextFingerprint.created_at > since)) or 0
+        if everyone + 1 >= GLOBAL_REPEAT_LIMIT:
+            reasons.append("repeated_text_across_accounts")
+            action = "hold"
+        session.add(TextFingerprint(user_id=author_id, digest=digest))
+        session.flush()
+    return SpamDecision(action, reasons, retry_after)
+
+
+def check_follow(session: Session, user_id: int) -> SpamDecision:
+    """Call before creating a follow: new accounts mass-following are rate-limited."""
+    created_at = session.scalar(select(User.created_at).where(User.id == user_id))
+    now = utcnow()
+    if created_at is None or now - as_utc(created_at) > NEW_ACCOUNT_AGE:
+        return SpamDecision("allow")
+    hour_ago = now - timedelta(hours=1)
+    recent = session.scalar(select(func.count()).select_from(Connection).where(
+        Connection.follower_id == user_id, Connection.created_at > hour_ago)) or 0
+    if recent >= NEW_ACCOUNT_FOLLOWS_PER_HOUR:
+        first = session.scalar(select(func.min(Connection.created_at)).where(
+            Connection.follower_id == user_id, Connection.created_at > hour_ago))
+        wait = 60 if first is None else int((as_utc(first) + timedelta(hours=1) - now)
+                                             .total_seconds()) + 1
+        return SpamDecision("rate_limit", ["new_account_mass_following"], max(1, wait))
+    return SpamDecision("allow")

@@ -1,0 +1,1 @@
+"""The mobile-first web client, served at `/` (static files, no build step)."""

@@ -1,0 +1,44 @@
+"""Small helpers for content tests (through the HTTP API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from httpx import AsyncClient
+
+from tests.factories import TestUser
+
+OUTFIT = [
+    {"name": "Linen shirt", "category": "shirt", "colour": "white", "brand": "Arket",
+     "price_band": "mid_range"},
+    {"name": "Wide trousers", "category": "trousers", "colour": "camel", "brand": "COS",
+     "price_band": "mid_range"},
+    {"name": "Loafers", "category": "loafers", "colour": "black", "brand": "Vagabond",
+     "price_band": "premium"},
+]
+
+
+async def make_post(client: AsyncClient, user: TestUser, caption: str = "Linen day #linen",
+                    **fields: Any) -> dict[str, Any]:
+    body = {"caption": caption, **fields}
+    response = await client.post("/api/content/posts", json=body, headers=user.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["post"]
+
+
+async def follow(client: AsyncClient, follower: TestUser, target: TestUser) -> None:
+    response = await client.post("/api/social/connections", json={"user_id": target.id},
+                                 headers=follower.headers)
+    assert response.status_code == 201, response.text
+
+
+async def block(client: AsyncClient, blocker: TestUser, blocked: TestUser) -> None:
+    response = await client.post("/api/social/blocks", json={"user_id": blocked.id},
+                                 headers=blocker.headers)
+    assert response.status_code == 201, response.text
+
+
+async def notifications(client: AsyncClient, user: TestUser) -> list[dict[str, Any]]:
+    response = await client.get("/api/social/notifications", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return response.json()["notifications"]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from httpx import AsyncClient
+
+
+class TestWebClientServing:
+    async def test_index_is_served_with_versioned_assets(self, client: AsyncClient) -> None:
+        r = await client.get("/")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/html")
+        assert '<script type="module" src="/static/app.js?v=' in r.text
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+
+    async def test_static_assets_have_types_and_cache_headers(self, client: AsyncClient) -> None:
+        js = await client.get("/static/app.js")
+        assert js.status_code == 200
+        assert js.headers["content-type"].startswith("text/javascript")
+        assert "max-age" in js.headers["cache-control"]
+        css = await client.get("/static/app.css")
+        assert css.headers["content-type"].startswith("text/css")
+        vendor = await client.get("/static/vendor/blurhash-2.0.5.mjs")
+        assert vendor.status_code == 200
+        assert "export{" in vendor.text
+
+    async def test_path_traversal_is_refused(self, client: AsyncClient) -> None:
+        for path in ("/static/../router.py", "/static/..%2Frouter.py", "/static/%2e%2e/router.py",
+                     "/static/nope.js"):
+            r = await client.get(path)
+            assert r.status_code == 404, path
+            assert r.json()["code"] == "not_found"
+
+    async def test_client_never_writes_user_text_as_html(self) -> None:
+        """The client builds the DOM with textContent; innerHTML is not used anywhere."""
+        from pathlib import Path
+
+        import tanvi_social.web as web
+
+        static = Path(web.__file__).parent / "static"
+        for script in static.glob("*.js"):
+            source = script.read_text()
+            assert "innerHTML" not in source, script.name
+            assert "insertAdjacentHTML" not in source, script.name
+            assert "document.write" not in source, script.name
