@@ -14,7 +14,6 @@ from alembic import op
 
 import tanvi_social.core.db
 
-
 revision: str = '0900realtime'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ('realtime',)
