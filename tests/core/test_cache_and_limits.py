@@ -111,7 +111,8 @@ class TestSlidingWindow:
             results = [(await limiter.hit("k", limit=3, window=60)).allowed for _ in range(5)]
             assert results == [True, True, True, False, False]
             peek = await limiter.peek("k", limit=3, window=60)
-            assert peek.allowed is False and peek.remaining == 0
+            assert peek.allowed is False
+            assert peek.remaining == 0
             await limiter.reset("k")
             assert (await limiter.hit("k", limit=3, window=60)).allowed
         finally:
