@@ -42,3 +42,22 @@ async def notifications(client: AsyncClient, user: TestUser) -> list[dict[str, A
     response = await client.get("/api/social/notifications", headers=user.headers)
     assert response.status_code == 200, response.text
     return response.json()["notifications"]
+
+
+async def bulk_users(platform: Any, factory: Any, count: int, prefix: str) -> list[TestUser]:
+    """Many users in one unit of work (fast), each with a valid access token."""
+    from tanvi_social.accounts.models import User
+
+    def create(session: Any) -> list[int]:
+        users = [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.test",
+                      password_hash="x") for i in range(count)]
+        session.add_all(users)
+        session.flush()
+        return [u.id for u in users]
+
+    ids = await platform.db.run(create)
+    out = []
+    for i, uid in enumerate(ids):
+        token = factory.token_for(uid)
+        out.append(TestUser(uid, f"{prefix}{i}", {"Authorization": f"Bearer {token}"}, token))
+    return out

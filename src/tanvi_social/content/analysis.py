@@ -7,6 +7,7 @@ items' named colours. Every score is in [0, 1] and comes with the reasons that p
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -136,6 +137,11 @@ def colour_hex(name: str | None) -> str | None:
     key = name.strip().lower()
     if key in FASHION_COLOURS:
         return FASHION_COLOURS[key] or None
+    from tanvi_social.media.colors import resolve_colour  # the shared colour-name list
+
+    shared = resolve_colour(key)
+    if shared:
+        return shared
     try:
         return str(Color(key.replace(" ", "")).convert("srgb").to_string(hex=True, fit=True))[:7]
     except (ValueError, TypeError):
@@ -144,8 +150,15 @@ def colour_hex(name: str | None) -> str | None:
 
 @lru_cache(maxsize=8192)
 def _lch(hex_: str) -> tuple[float, float, float]:
-    lightness, chroma, hue = Color(hex_).convert("lch").coords()
-    return float(lightness), float(chroma), 0.0 if math.isnan(hue) else float(hue)
+    """(CIE L*, CIE chroma C*, hue on the HSV colour wheel in degrees).
+
+    Lightness and chroma are perceptual (Lab/LCh); hue relations use the familiar HSV wheel,
+    on which complementary colours sit 180° apart.
+    """
+    lightness, chroma, _ = Color(hex_).convert("lch").coords()
+    r, g, b = (int(hex_[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    hue, _, _ = colorsys.rgb_to_hsv(r, g, b)
+    return float(lightness), float(chroma), hue * 360.0
 
 
 def _hue_gap(a: float, b: float) -> float:
@@ -174,7 +187,7 @@ def colours_for(inputs: AnalysisInputs) -> tuple[list[PaletteColour], str]:
 
 
 def color_harmony(inputs: AnalysisInputs) -> dict[str, Any]:
-    """Colour-wheel relations in LCh (CIE Lab, polar): see docs/algorithms.md."""
+    """Colour-wheel relations (HSV hue; neutrals and contrast in CIE LCh): docs/algorithms.md."""
     colours, source = colours_for(inputs)
     if not colours:
         return {"score": 0.5, "scheme": "unknown",

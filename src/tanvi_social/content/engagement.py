@@ -70,14 +70,17 @@ def react(session: Session, user_id: int, post_id: int, reaction_type: str
             session.add(Reaction(post_id=post_id, user_id=user_id, reaction_type=reaction_type))
     except IntegrityError as exc:
         raise Conflict("You already reacted to this post", code="already_liked") from exc
-    counts = service.bump_counters(session, post_id, like_count=1)
     notify(session, recipient_id=post.author_id, actor_id=user_id, type="like",
            target_type="post", target_id=post_id, data={"reaction_type": reaction_type})
     record_activity(session, user_id=user_id, type="like", target_type="post",
                     target_id=post_id, data={"reaction_type": reaction_type})
     record_event(session, PostLiked(post_id=post_id, user_id=user_id, author_id=post.author_id,
                                     reaction_type=reaction_type))
-    return _result(session, post_id, reaction_type, counts["likes"]), True
+    result = _result(session, post_id, reaction_type, 0)
+    # the counter row is locked from here to the commit: keep this the last statement
+    counts = service.bump_counters(session, post_id, like_count=1)
+    result.like_count = counts["likes"]
+    return result, True
 
 
 def _result(session: Session, post_id: int, kind: str | None, like_count: int) -> ReactionResult:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from tanvi_social.accounts.deps import OptionalUser, WriterUser
@@ -49,7 +49,7 @@ from tanvi_social.content.schemas import (
     SortIn,
     VoteResponse,
 )
-from tanvi_social.core.deps import PlatformDep, rate_limit
+from tanvi_social.core.deps import PlatformDep, enforce_rate_limit
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unauthorized
 from tanvi_social.core.pagination import PageDep, Pagination
 from tanvi_social.core.platform import Platform
@@ -60,7 +60,17 @@ web_router = APIRouter(tags=["content"])
 extra_routers = [web_router]
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-writes = [Depends(rate_limit("content_write", "rate_limit_writes_per_minute", 60))]
+
+
+async def _write_limit(user: WriterUser, request: Request, response: Response) -> None:
+    """Writes per signed-in user per minute (`TANVI_RATE_LIMIT_WRITES_PER_MINUTE`)."""
+    platform: Platform = request.app.state.platform
+    await enforce_rate_limit(platform, response, f"content_write:u{user.user_id}",
+                             platform.settings.rate_limit_writes_per_minute, 60,
+                             "Too many writes; slow down")
+
+
+writes = [Depends(_write_limit)]
 AUTH = (Unauthorized, Forbidden, 429)
 
 
