@@ -44,6 +44,7 @@ class Media(TimestampMixin, Base):
     phash: Mapped[str] = mapped_column(String(16))
     dhash: Mapped[str] = mapped_column(String(16))
     mean_lab: Mapped[list[float]] = mapped_column(JSON, default=list)
+    colour_grid: Mapped[list[float] | None] = mapped_column(JSON)
     alt_text: Mapped[str | None] = mapped_column(Text)
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("media.id", ondelete="SET NULL"), index=True)

@@ -44,6 +44,7 @@ PALETTE_QUANT_COLOURS = 8
 PALETTE_MERGE_DE = 8.0
 PALETTE_MIN_SHARE = 0.03
 PALETTE_MAX = 6
+GRID = 8
 
 _decode_slots = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
 
@@ -75,6 +76,7 @@ class ProcessedImage:
     phash: str
     dhash: str
     mean_lab: list[float]
+    colour_grid: list[float]
     variants: dict[str, Variant] = field(default_factory=dict)
 
     @property
@@ -185,7 +187,9 @@ def _resize(img: Image.Image, box: tuple[int, int]) -> Image.Image:
     size = _fit(img.size, box)
     if size == img.size:
         return img
-    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # reducing_gap 1.1: a box pre-reduction down to ≥1.1× the target, then Lanczos (2× faster
+    # than plain Lanczos on a 6 MP photo, visually the same at feed sizes).
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.1)
 
 
 def _flatten(img: Image.Image) -> Image.Image:
@@ -207,7 +211,7 @@ def _encode_original(img: Image.Image, kind: str) -> Variant:
     if kind == "png":
         return Variant(_encode(img, "PNG", compress_level=4), w, h, "image/png", "png")
     if kind == "webp":
-        return Variant(_encode(img, "WEBP", quality=90, method=3), w, h, "image/webp", "webp")
+        return Variant(_encode(img, "WEBP", quality=90, method=2), w, h, "image/webp", "webp")
     # JPEG, and HEIC re-encoded as JPEG (browsers do not display HEIC).
     return Variant(_encode(_flatten(img), "JPEG", quality=90), w, h, "image/jpeg", "jpg")
 
@@ -253,9 +257,30 @@ def palette_of(img: Image.Image) -> tuple[list[dict[str, Any]], list[float]]:
     return palette, [round(v, 3) for v in hex_to_lab(mean_hex)]
 
 
+def colour_grid_of(img: Image.Image) -> list[float]:
+    """The picture's colour layout: CIELAB of each cell of an 8×8 grid (192 numbers)."""
+    cells = _flatten(img).resize((GRID, GRID), Image.Resampling.BOX)
+    out: list[float] = []
+    for r, g, b in np.asarray(cells, dtype=np.uint8).reshape(-1, 3).tolist():
+        out.extend(round(v, 2) for v in hex_to_lab(rgb_to_hex((r, g, b))))
+    return out
+
+
+def grid_distance(a: list[float], b: list[float]) -> float:
+    """Mean CIEDE2000 between corresponding cells of two colour grids."""
+    la = np.array(a, dtype=np.float64).reshape(-1, 3)
+    lb = np.array(b, dtype=np.float64).reshape(-1, 3)
+    if la.shape != lb.shape:
+        return float("inf")
+    return float(np.mean(np.diag(ciede2000(la, lb))))
+
+
 def blurhash_of(img: Image.Image) -> str:
-    """A BlurHash placeholder (4×3 components, more along the longer side) from a 32 px copy."""
-    small = _flatten(_resize(img, (32, 32)))
+    """A BlurHash placeholder (4×3 components, more along the longer side) from a 20 px copy.
+
+    The `blurhash` package is pure Python; 20 px is plenty for 12 components and costs ~3 ms.
+    """
+    small = _flatten(_resize(img, (20, 20)))
     w, h = small.size
     cx, cy = (4, 3) if w >= h else (3, 4)
     pixels = np.asarray(small, dtype=np.uint8).tolist()
@@ -281,19 +306,21 @@ def process_image(data: bytes) -> ProcessedImage:
                             "image/jpeg", "jpg"),
             "thumbnail": Variant(_encode(_flatten(thumb_img), "JPEG", quality=80),
                                  *thumb_img.size, "image/jpeg", "jpg"),
-            "webp": Variant(_encode(feed_img, "WEBP", quality=80, method=3), *feed_img.size,
+            "webp": Variant(_encode(feed_img, "WEBP", quality=80, method=2), *feed_img.size,
                             "image/webp", "webp"),
         }
         palette, mean_lab = palette_of(feed_img)
-        phash = str(imagehash.phash(feed_rgb))
-        dhash = str(imagehash.dhash(feed_rgb))
+        thumb_rgb = _flatten(thumb_img)
+        phash = str(imagehash.phash(thumb_rgb))
+        dhash = str(imagehash.dhash(thumb_rgb))
+        grid = colour_grid_of(thumb_rgb)
         placeholder = blurhash_of(thumb_img)
         width, height = img.size
         img.close()
     return ProcessedImage(
         source_format=kind, sha256=hashlib.sha256(original.data).hexdigest(), width=width,
         height=height, blurhash=placeholder, palette=palette, phash=phash, dhash=dhash,
-        mean_lab=mean_lab, variants=variants,
+        mean_lab=mean_lab, colour_grid=grid, variants=variants,
     )
 
 

@@ -28,7 +28,7 @@ from tanvi_social.media.colors import (
 )
 from tanvi_social.media.events import MediaFilesReleased, MediaUploaded
 from tanvi_social.media.models import Media, MediaHashBand, MediaTag
-from tanvi_social.media.processing import ProcessedImage, hamming, hash_bands
+from tanvi_social.media.processing import ProcessedImage, grid_distance, hamming, hash_bands
 from tanvi_social.media.schemas import (
     AltTextDraft,
     DuplicateOf,
@@ -42,10 +42,10 @@ from tanvi_social.media.schemas import (
 )
 
 # Near-duplicate rule (docs/algorithms.md): pHash within 7 bits (the multi-index bands find
-# every such pair), dHash within 12 bits, and mean colours within CIEDE2000 10.
+# every such pair), dHash within 10 bits, and the 8×8 colour layouts within a mean CIEDE2000 of 5.
 DUP_PHASH_MAX = 7
-DUP_DHASH_MAX = 12
-DUP_COLOUR_MAX = 10.0
+DUP_DHASH_MAX = 10
+DUP_GRID_MAX = 5.0
 MAX_TAGS_PER_MEDIA = 30
 COLOUR_MATCH_DE = 10.0
 COLOUR_MATCH_MIN_SHARE = 0.05
@@ -156,7 +156,7 @@ def get_media(session: Session, viewer_id: int | None, media_id: int,
 
 
 def find_duplicate(session: Session, owner_id: int, phash: str, dhash: str,
-                   mean_lab: Sequence[float]) -> tuple[Media, int] | None:
+                   colour_grid: list[float]) -> tuple[Media, int] | None:
     """The earliest image of ANOTHER user this one nearly duplicates, and the pHash distance."""
     bands = hash_bands(phash)
     match_any = or_(*[and_(MediaHashBand.band == i, MediaHashBand.value == v)
@@ -166,12 +166,11 @@ def find_duplicate(session: Session, owner_id: int, phash: str, dhash: str,
         select(Media).where(Media.id.in_(candidate_ids), Media.owner_id != owner_id)
         .order_by(Media.id)
     ).all()
-    lab = np.array(mean_lab, dtype=np.float64)
     for row in rows:
         distance = hamming(phash, row.phash)
         if distance > DUP_PHASH_MAX or hamming(dhash, row.dhash) > DUP_DHASH_MAX:
             continue
-        if row.mean_lab and float(ciede2000(lab, np.array(row.mean_lab))[0, 0]) > DUP_COLOUR_MAX:
+        if row.colour_grid and grid_distance(colour_grid, row.colour_grid) > DUP_GRID_MAX:
             continue
         return row, distance
     return None
@@ -191,13 +190,14 @@ def create_media(session: Session, owner_id: int, image: ProcessedImage,
             existing.alt_text = alt
             session.flush()
         return _reads(session, [existing])[existing.id], False
-    duplicate = find_duplicate(session, owner_id, image.phash, image.dhash, image.mean_lab)
+    duplicate = find_duplicate(session, owner_id, image.phash, image.dhash, image.colour_grid)
     media = Media(
         owner_id=owner_id, sha256=image.sha256, access_key=secrets.token_urlsafe(16),
         content_type=image.content_type, source_format=image.source_format,
         byte_size=image.byte_size, width=image.width, height=image.height,
         blurhash=image.blurhash, palette=image.palette, variants=image.variant_info(),
-        phash=image.phash, dhash=image.dhash, mean_lab=image.mean_lab, alt_text=alt,
+        phash=image.phash, dhash=image.dhash, mean_lab=image.mean_lab,
+        colour_grid=image.colour_grid, alt_text=alt,
         duplicate_of_id=duplicate[0].id if duplicate else None,
         duplicate_distance=duplicate[1] if duplicate else None,
     )
