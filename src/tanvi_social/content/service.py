@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, delete, desc, func, select, update
+from sqlalchemy import bindparam, delete, desc, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -40,7 +41,7 @@ from tanvi_social.content.schemas import (
     PostUpdate,
     ViewerState,
 )
-from tanvi_social.core.db import record_event
+from tanvi_social.core.db import UTCDateTime, record_event
 from tanvi_social.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
@@ -164,27 +165,42 @@ def resolve_mentions(session: Session, author_id: int, text: str | None) -> list
 
 # --- analysis ----------------------------------------------------------------------------------
 
+TREND_COUNT_CAP = 500  # rows counted per tag and window at most (bounded cost per post)
+
+
+@lru_cache(maxsize=16)
+def _usage_sql(n_tags: int) -> Any:
+    """One statement counting, per tag, other posts in the recent and the baseline window."""
+    window = ("SELECT count(*) FROM (SELECT 1 AS one FROM post_hashtags WHERE tag = :t{i} "
+              "AND created_at >= :{lo} AND created_at < :{hi} AND post_id <> :ex "
+              f"LIMIT {TREND_COUNT_CAP}) AS w")
+    parts = [f"SELECT {i} AS i, ({window.format(i=i, lo='rs', hi='now')}) AS r, "
+             f"({window.format(i=i, lo='bs', hi='rs')}) AS b" for i in range(n_tags)]
+    return text(" UNION ALL ".join(parts)).bindparams(
+        bindparam("rs", type_=UTCDateTime()), bindparam("bs", type_=UTCDateTime()),
+        bindparam("now", type_=UTCDateTime()))
+
+
 def tag_usage(session: Session, tags: Iterable[str], exclude_post_id: int | None,
               now: datetime | None = None) -> dict[str, analysis.TagUsage]:
-    """Distinct other posts per tag in the recent window and in the baseline window before it."""
-    tags = sorted(set(tags))
+    """Distinct other posts per tag in the recent window and in the baseline window before it.
+
+    One round trip; each (tag, window) count reads at most TREND_COUNT_CAP index entries.
+    """
+    tags = sorted(set(tags))[:12]
     if not tags:
         return {}
     now = now or utcnow()
     recent_start = now - timedelta(days=analysis.TREND_RECENT_DAYS)
-    base_start = recent_start - timedelta(days=analysis.TREND_BASELINE_DAYS)
-    q = (select(PostHashtag.tag,
-                func.sum(case((PostHashtag.created_at >= recent_start, 1), else_=0)),
-                func.count())
-         .where(PostHashtag.tag.in_(tags), PostHashtag.created_at >= base_start,
-                PostHashtag.created_at <= now)
-         .group_by(PostHashtag.tag))
-    if exclude_post_id is not None:
-        q = q.where(PostHashtag.post_id != exclude_post_id)
+    params: dict[str, Any] = {
+        "rs": recent_start, "bs": recent_start - timedelta(days=analysis.TREND_BASELINE_DAYS),
+        # the recent window includes `now` itself
+        "now": now + timedelta(microseconds=1), "ex": exclude_post_id or 0,
+        **{f"t{i}": tag for i, tag in enumerate(tags)}}
     out: dict[str, analysis.TagUsage] = {}
-    for tag, recent, total in session.execute(q):
-        recent = int(recent or 0)
-        out[tag] = analysis.TagUsage(recent=recent, baseline=int(total) - recent)
+    for i, recent, baseline in session.execute(_usage_sql(len(tags)), params):
+        if recent or baseline:
+            out[tags[int(i)]] = analysis.TagUsage(recent=int(recent), baseline=int(baseline))
     return out
 
 
@@ -265,8 +281,14 @@ def _ai(post: Post) -> AIAnalysis | None:
 
 
 def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Post], *,
-                     base_url: str = "", _depth: int = 0) -> list[PostRead]:
-    """Read models for posts the caller already checked, batch-loading everything (no N+1)."""
+                     base_url: str = "", _depth: int = 0,
+                     known_media: dict[int, list[MediaRead]] | None = None,
+                     fresh: bool = False) -> list[PostRead]:
+    """Read models for posts the caller already checked, batch-loading everything (no N+1).
+
+    `known_media` skips loading images the caller has; `fresh` (a post created in this unit
+    of work) skips the viewer-state queries, which cannot find anything yet.
+    """
     if not posts:
         return []
     ids = [p.id for p in posts]
@@ -278,8 +300,9 @@ def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Po
         originals = {r.id: r for r in build_post_reads(session, viewer_id, visible,
                                                        base_url=base_url, _depth=1)}
     cards = author_cards(session, {p.author_id for p in posts})
-    media = post_media(session, ids)
-    states = viewer_states(session, viewer_id, ids)
+    media = known_media if known_media is not None else post_media(session, ids)
+    states = {pid: ViewerState() for pid in ids} if fresh else \
+        viewer_states(session, viewer_id, ids)
     out = []
     for p in posts:
         author = cards.get(p.author_id) or AuthorCard(id=p.author_id, username="deleted")
@@ -387,7 +410,8 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
         _on_publish(session, post)
     flag_if_held(session, state, "post", post.id, user_id)
     session.flush()
-    return read_post(session, user_id, post, base_url)
+    return build_post_reads(session, user_id, [post], base_url=base_url,
+                            known_media={post.id: list(media)}, fresh=True)[0]
 
 
 def _own_post(session: Session, user_id: int, post_id: int) -> Post:

@@ -32,6 +32,9 @@ from tanvi_social.social.models import Profile
 
 FRESH_DAYS = 7
 PER_SOURCE = 200
+HOT_POOL = 300
+COLUMNS = (Post.id, Post.author_id, Post.created_at, Post.hashtags, Post.style_tags,
+           Post.like_count, Post.comment_count, Post.save_count, Post.share_count)
 COMPATIBLE_USERS = 20
 COMPATIBLE_MIN = 40  # social compatibility score (0–100) to count as "shares your style"
 SOURCE_ORDER = ("following", "hashtag", "community", "compatible", "trending")
@@ -111,16 +114,16 @@ def _community_ids(session: Session, user_id: int) -> list[int]:
 def _candidates(session: Session, viewer_id: int, now: datetime,
                 types: set[str]) -> tuple[dict[int, Candidate], dict[int, float], dict[str, Any]]:
     since = now - timedelta(days=FRESH_DAYS)
-    base = (select(Post).where(Post.created_at >= since, Post.created_at <= now,
-                               Post.repost_of_id.is_(None), Post.author_id != viewer_id,
-                               visible_posts_clause(session, viewer_id)))
+    unbounded = (select(*COLUMNS).where(Post.repost_of_id.is_(None), Post.author_id != viewer_id,
+                                    visible_posts_clause(session, viewer_id)))
     excluded = graph.muted_ids(session, viewer_id)
     if excluded:
-        base = base.where(Post.author_id.not_in(excluded))
+        unbounded = unbounded.where(Post.author_id.not_in(excluded))
+    base = unbounded.where(Post.created_at >= since, Post.created_at <= now)
     found: dict[int, Candidate] = {}
     info: dict[str, Any] = {"tags": {}, "trend_tags": {}}
 
-    def add(posts: Iterable[Post], source: str) -> None:
+    def add(posts: Iterable[Any], source: str) -> None:
         for p in posts:
             c = found.get(p.id)
             if c is None:
@@ -134,13 +137,13 @@ def _candidates(session: Session, viewer_id: int, now: datetime,
     newest = (Post.created_at.desc(), Post.id.desc())
     following = graph.following_ids(session, viewer_id) - excluded
     if "following" in types and following:
-        add(session.scalars(base.where(Post.author_id.in_(following)).order_by(*newest)
+        add(session.execute(base.where(Post.author_id.in_(following)).order_by(*newest)
                             .limit(PER_SOURCE)), "following")
     tags = followed_hashtags(session, viewer_id)
     if "hashtags" in types and tags:
         tagged = select(PostHashtag.post_id).where(PostHashtag.tag.in_(tags),
                                                    PostHashtag.created_at >= since)
-        posts = list(session.scalars(base.where(Post.id.in_(tagged)).order_by(*newest)
+        posts = list(session.execute(base.where(Post.id.in_(tagged)).order_by(*newest)
                                      .limit(PER_SOURCE)))
         add(posts, "hashtag")
         for p in posts:
@@ -149,18 +152,20 @@ def _candidates(session: Session, viewer_id: int, now: datetime,
                 info["tags"][p.id] = match[0]
     communities = _community_ids(session, viewer_id) if "communities" in types else []
     if communities:
-        add(session.scalars(base.where(Post.community_id.in_(communities)).order_by(*newest)
+        add(session.execute(base.where(Post.community_id.in_(communities)).order_by(*newest)
                             .limit(PER_SOURCE)), "community")
+    # The hot pool: the best-scoring posts, read down the hot_score index (no time filter in SQL,
+    # which would make the planner pick the created_at range and sort instead).
+    hot = [p for p in session.execute(unbounded.where(Post.visibility == "public")
+                                      .order_by(Post.hot_score.desc(), Post.id.desc())
+                                      .limit(HOT_POOL))
+           if since <= p.created_at <= now]
     compat: dict[int, float] = {}
     if "compatible" in types:
-        recent_authors = session.scalars(
-            select(Post.author_id).where(Post.created_at >= since, Post.visibility == "public",
-                                         Post.deleted_at.is_(None))
-            .group_by(Post.author_id).order_by(func.sum(Post.like_count + Post.save_count).desc(),
-                                               Post.author_id).limit(200))
-        compat = compatible_users(session, viewer_id, set(recent_authors) - following - excluded)
+        pool_authors = {p.author_id for p in hot}
+        compat = compatible_users(session, viewer_id, pool_authors - following - excluded)
         if compat:
-            add(session.scalars(base.where(Post.author_id.in_(compat)).order_by(*newest)
+            add(session.execute(base.where(Post.author_id.in_(compat)).order_by(*newest)
                                 .limit(PER_SOURCE)), "compatible")
     if "trending" in types:
         trend_tags = list(session.scalars(select(Trend.term).where(
@@ -169,16 +174,14 @@ def _candidates(session: Session, viewer_id: int, now: datetime,
         if trend_tags:
             tagged = select(PostHashtag.post_id).where(PostHashtag.tag.in_(trend_tags),
                                                        PostHashtag.created_at >= since)
-            posts = list(session.scalars(base.where(Post.id.in_(tagged)).order_by(*newest)
+            posts = list(session.execute(base.where(Post.id.in_(tagged)).order_by(*newest)
                                          .limit(PER_SOURCE // 2)))
             add(posts, "trending")
             for p in posts:
                 match = [t for t in trend_tags if t in {norm_tag(x) for x in p.hashtags or []}]
                 if match:
                     info["trend_tags"][p.id] = match[0]
-        add(session.scalars(base.where(Post.visibility == "public")
-                            .order_by(Post.hot_score.desc(), Post.id.desc())
-                            .limit(PER_SOURCE // 2)), "trending")
+        add(hot[:PER_SOURCE // 2], "trending")
     return found, compat, info
 
 

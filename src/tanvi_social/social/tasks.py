@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
+from tanvi_social.core.jobs import register_job
 from tanvi_social.core.platform import Platform
 from tanvi_social.social import notifications
 
 log = logging.getLogger(__name__)
 
+PURGE_JOB = "social.purge_notifications"
 PURGE_EVERY_SECONDS = 6 * 3600
 
 
 async def purge_notifications(platform: Platform, **_: Any) -> int:
-    """Delete notifications older than `notification_retention_days` (default 30)."""
+    """Delete notifications older than `notification_retention_days` (default 30); idempotent."""
     removed = await platform.db.run(notifications.purge_expired,
                                     platform.settings.notification_retention_days)
     log.info("notification retention purge", extra={"removed": removed})
@@ -23,12 +24,5 @@ async def purge_notifications(platform: Platform, **_: Any) -> int:
 
 
 def register(platform: Platform) -> None:
-    """Register the purge with core.jobs when the job runner is available."""
-    try:
-        jobs = importlib.import_module("tanvi_social.core.jobs")
-    except ModuleNotFoundError:
-        return
-    register_job = getattr(jobs, "register_job", None)
-    if register_job is not None:
-        register_job("social.purge_notifications", purge_notifications,
-                     every_seconds=PURGE_EVERY_SECONDS)
+    """Run the purge every six hours (core.jobs scheduler)."""
+    register_job(PURGE_JOB, purge_notifications, every_seconds=PURGE_EVERY_SECONDS)

@@ -6,6 +6,7 @@ from typing import Any
 
 from tanvi_social.accounts.events import UserRegistered
 from tanvi_social.core.platform import Platform
+from tanvi_social.social import content_signals as _signals  # noqa: F401  (providers)
 from tanvi_social.social import gdpr as _gdpr  # noqa: F401  (registers export/erase)
 from tanvi_social.social import service, tasks
 

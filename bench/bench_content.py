@@ -1,0 +1,187 @@
+"""Content benchmark: create text posts, likes, and post reads against the health-live ceiling.
+
+    .venv/bin/python bench/bench_content.py [--seconds 5] [--clients 8]
+    .venv/bin/python bench/bench_content.py --url http://127.0.0.1:8000   # a running server
+    .venv/bin/python bench/bench_content.py --database postgresql://postgres@127.0.0.1:5432/x
+
+In-process mode (default) runs the real app (all domains, middleware, auth, rate limits off)
+over an ASGI transport on a fresh SQLite database in a temp dir (or the given PostgreSQL
+database, which must be empty: it is migrated first). Server mode (`--url`) drives a running
+server over HTTP with keep-alive (start it with TANVI_RATE_LIMITS_ENABLED=false); users are
+registered through the API.
+
+Measured in one run, each for `--seconds` with `--clients` concurrent clients:
+  * ceiling: GET /api/health/live (the framework + middleware, no database);
+  * GET /api/content/posts/{id} as a signed-in viewer (access rule, author card, media,
+    viewer block, analysis);
+  * POST /api/content/posts, a text post with a hashtag and two outfit items (parse, screen,
+    analyse, hashtags, counters, activity, read model);
+  * POST /api/content/posts/{id}/likes by distinct users (insert + atomic counter + notify).
+Prints requests/s and each one's ratio to the ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform as pyplatform
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ITEMS = [{"name": "Linen shirt", "category": "shirt", "colour": "white", "brand": "Arket"},
+         {"name": "Wide trousers", "category": "trousers", "colour": "camel"}]
+
+
+async def measure(name: str, clients: int, seconds: float,
+                  call: Callable[[int, int], Awaitable[httpx.Response]],
+                  expect: int) -> float:
+    deadline = time.perf_counter() + seconds
+    done = [0] * clients
+    errors: dict[int, int] = {}
+
+    async def worker(i: int) -> None:
+        n = 0
+        while time.perf_counter() < deadline:
+            r = await call(i, n)
+            n += 1
+            if r.status_code == expect:
+                done[i] += 1
+            else:
+                errors[r.status_code] = errors.get(r.status_code, 0) + 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    elapsed = time.perf_counter() - start
+    rate = sum(done) / elapsed
+    print(f"  {name:<34} {rate:9.0f} req/s" + (f"   errors {errors}" if errors else ""))
+    return rate
+
+
+async def register(client: httpx.AsyncClient, count: int, prefix: str) -> list[dict[str, str]]:
+    headers = []
+    for i in range(count):
+        r = await client.post("/api/auth/register", json={
+            "username": f"{prefix}{i}", "email": f"{prefix}{i}@bench.test",
+            "password": "bench-password-4217"})
+        assert r.status_code == 201, r.text
+        headers.append({"Authorization": f"Bearer {r.json()['tokens']['access_token']}"})
+    return headers
+
+
+async def fast_users(app: Any, count: int, prefix: str) -> list[dict[str, str]]:
+    """In-process: users straight into the database (registration hashes passwords: slow)."""
+    from tanvi_social.accounts.models import User
+    from tanvi_social.core.security import issue_access_token
+
+    platform = app.state.platform
+
+    def create(session: Any) -> list[int]:
+        users = [User(username=f"{prefix}{i}", email=f"{prefix}{i}@bench.test",
+                      password_hash="x") for i in range(count)]
+        session.add_all(users)
+        session.flush()
+        return [u.id for u in users]
+
+    ids = await platform.db.run(create)
+    key = platform.settings.signing_key()
+    return [{"Authorization": "Bearer " + issue_access_token(
+        key, user_id=uid, role="user", token_version=0, minutes=60)[0]} for uid in ids]
+
+
+async def run(client: httpx.AsyncClient, users: list[dict[str, str]], clients: int,
+              seconds: float) -> dict[str, float]:
+    author = users[0]
+    r = await client.post("/api/content/posts", json={
+        "caption": "Bench look #bench", "outfit_items": ITEMS, "occasion": "work"},
+        headers=author)
+    assert r.status_code == 201, r.text
+    post_id = r.json()["post"]["id"]
+    results: dict[str, float] = {}
+    results["ceiling"] = await measure(
+        "GET /api/health/live (ceiling)", clients, seconds,
+        lambda i, n: client.get("/api/health/live"), 200)
+    results["read"] = await measure(
+        "GET /api/content/posts/{id}", clients, seconds,
+        lambda i, n: client.get(f"/api/content/posts/{post_id}",
+                                headers=users[1 + i % (len(users) - 1)]), 200)
+    results["create"] = await measure(
+        "POST /api/content/posts (text)", clients, seconds,
+        lambda i, n: client.post("/api/content/posts", json={
+            "caption": f"Look {i}-{n} #ootd #linen", "outfit_items": ITEMS,
+            "occasion": "brunch"}, headers=users[i % len(users)]), 201)
+    # likes: every (user, post) pair at most once; each client walks its own users
+    like_posts = []
+    for k in range(20):
+        r = await client.post("/api/content/posts", json={"caption": f"to like {k}"},
+                              headers=author)
+        like_posts.append(r.json()["post"]["id"])
+    per_client = max(1, (len(users) - 1) // clients)
+
+    def like(i: int, n: int) -> Awaitable[httpx.Response]:
+        user = users[1 + (i * per_client + n % per_client) % (len(users) - 1)]
+        post = like_posts[(n // per_client) % len(like_posts)]
+        return client.post(f"/api/content/posts/{post}/likes", headers=user)
+
+    results["like"] = await measure("POST /api/content/posts/{id}/likes", clients, seconds,
+                                    like, 201)
+    ceiling = results["ceiling"]
+    print("  ratios to the ceiling: " + ", ".join(
+        f"{k} {v / ceiling:.2f}" for k, v in results.items() if k != "ceiling"))
+    return results
+
+
+async def in_process(args: argparse.Namespace) -> None:
+    os.environ.setdefault("TANVI_LOG_LEVEL", "WARNING")
+    from tanvi_social.app import create_app
+    from tanvi_social.migrations.runner import upgrade
+    from tanvi_social.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        settings = Settings(env="test", database_url=url, secret_key="b" * 48,
+                            var_dir=Path(tmp), media_dir=Path(tmp) / "media",
+                            rate_limits_enabled=False)
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            import logging
+
+            logging.disable(logging.WARNING)
+            users = await fast_users(app, args.users, "benchuser")
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                print(f"in-process ASGI, {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}"
+                      f", {args.clients} clients, {args.seconds:.0f} s each, "
+                      f"{os.cpu_count()} CPUs, Python {pyplatform.python_version()}")
+                await run(client, users, args.clients, args.seconds)
+
+
+async def against_server(args: argparse.Namespace) -> None:
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=30) as client:
+        stamp = int(time.time()) % 100000
+        users = await register(client, args.users, f"b{stamp}u")
+        print(f"server {args.url}, {args.clients} clients, {args.seconds:.0f} s each")
+        await run(client, users, args.clients, args.seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--url", help="benchmark a running server instead")
+    parser.add_argument("--database", help="in-process against this (empty) database URL")
+    args = parser.parse_args()
+    asyncio.run(against_server(args) if args.url else in_process(args))
+
+
+if __name__ == "__main__":
+    main()
