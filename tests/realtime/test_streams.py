@@ -238,3 +238,73 @@ class TestWebSocket:
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 3)
             assert closed.value.rcvd.code == 4401
+
+
+class TestContentEvents:
+    async def test_followers_get_post_created_others_do_not(
+            self, client: AsyncClient, factory: Factory, live: LiveServer, platform) -> None:
+        from tests.content.helpers import follow, make_post
+
+        author, fan, muter, stranger = (await factory.user(), await factory.user(),
+                                        await factory.user(), await factory.user())
+        await follow(client, fan, author)
+        await follow(client, muter, author)
+        assert (await client.post("/api/social/mutes", json={"user_id": author.id},
+                                  headers=muter.headers)).status_code == 201
+        async with sse(live.url, headers=fan.headers) as fan_stream, \
+                sse(live.url, headers=muter.headers) as muter_stream, \
+                sse(live.url, headers=stranger.headers) as stranger_stream:
+            hidden = await make_post(client, author, "followers only", visibility="private")
+            post = await make_post(client, author, "New look #linen")
+            event = await fan_stream.next()
+            assert event.event == "post.created"
+            assert event.data == {"post_id": post["id"], "author_id": author.id}
+            assert post["id"] != hidden["id"]
+            # neither the muter nor the stranger got anything: their first event is their own
+            for user, stream in ((muter, muter_stream), (stranger, stranger_stream)):
+                note = await notify_user(platform, user.id, None)
+                assert (await stream.next()).data["notification_id"] == note
+
+    async def test_live_counts_for_watchers_of_a_visible_post(
+            self, client: AsyncClient, factory: Factory, live: LiveServer) -> None:
+        from tests.content.helpers import make_post
+
+        author, watcher, liker = await factory.user(), await factory.user(), await factory.user()
+        post = await make_post(client, author, "Count me")
+        private = await make_post(client, author, "secret", visibility="private")
+        denied = await client.get("/api/social/notifications/stream", headers=watcher.headers,
+                                  params={"posts": str(private["id"])})
+        assert denied.status_code == 404
+        async with sse(live.url, headers=watcher.headers,
+                       params={"posts": str(post["id"])}) as stream:
+            liked = await client.post(f"/api/content/posts/{post['id']}/likes",
+                                      json={"like_type": "fire"}, headers=liker.headers)
+            assert liked.status_code == 201, liked.text
+            event = await stream.next()
+            assert event.event == "post.engagement"
+            assert event.data["post_id"] == post["id"]
+            assert event.data["counts"]["likes"] == 1
+
+    async def test_websocket_topic_subscription(self, client: AsyncClient, factory: Factory,
+                                                live: LiveServer) -> None:
+        from tests.content.helpers import make_post
+
+        author, watcher, liker = await factory.user(), await factory.user(), await factory.user()
+        post = await make_post(client, author, "Watch me")
+        url = f"ws://127.0.0.1:{live.port}/api/stream"
+        async with websockets.connect(url, additional_headers=watcher.headers) as ws:
+            await asyncio.wait_for(ws.recv(), 3)  # stream.ready
+            topic = f"post:{post['id']}"
+            await ws.send(orjson.dumps({"action": "subscribe", "topic": topic}).decode())
+            assert orjson.loads(await asyncio.wait_for(ws.recv(), 3)) == {
+                "event": "subscribed", "data": {"topic": topic}}
+            await client.post(f"/api/social/posts/{post['id']}/like", headers=liker.headers)
+            event = orjson.loads(await asyncio.wait_for(ws.recv(), 3))
+            assert event["event"] == "post.engagement"
+            assert event["data"]["counts"]["likes"] == 1
+            await ws.send(orjson.dumps({"action": "unsubscribe", "topic": topic}).decode())
+            assert orjson.loads(await asyncio.wait_for(ws.recv(), 3))["event"] == "unsubscribed"
+            await client.post(f"/api/social/posts/{post['id']}/like", headers=liker.headers)
+            await ws.send(orjson.dumps({"action": "ping"}).decode())
+            # the unlike after unsubscribing is not delivered: the next frame is our pong
+            assert orjson.loads(await asyncio.wait_for(ws.recv(), 3))["event"] == "pong"

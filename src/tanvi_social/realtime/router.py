@@ -16,6 +16,7 @@ from tanvi_social.core.errors import AppError, NotFound, Unauthorized, Validatio
 from tanvi_social.core.platform import Platform
 from tanvi_social.core.responses import error_responses
 from tanvi_social.realtime import service
+from tanvi_social.realtime.compat import router as compat_router
 from tanvi_social.realtime.engine import Realtime
 from tanvi_social.realtime.hub import Connection, Frame
 from tanvi_social.realtime.push_router import router as push_router
@@ -173,4 +174,4 @@ async def websocket_stream(ws: WebSocket, ticket: str | None = None) -> None:
     await websocket_session(ws, rt.hub, conn, rt.heartbeat_seconds, handle)
 
 
-extra_routers = [push_router]
+extra_routers = [compat_router, push_router]
