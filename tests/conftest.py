@@ -167,6 +167,7 @@ async def clean_state(request: pytest.FixtureRequest, database_url: str) -> None
     if "harness" in request.fixturenames:
         h: AppHarness = request.getfixturevalue("harness")
         await h.platform.cache.clear()
+        h.platform.cache.stats.reset()
         h.platform.limiter = type(h.platform.limiter)()
         h.platform.monitor.reset()
 

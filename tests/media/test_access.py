@@ -104,6 +104,8 @@ class TestAltText:
         assert r.status_code == 422
         r = await client.put(url, headers=alice.headers, json={"alt_text": "ok", "owner_id": 9})
         assert r.status_code == 422  # no mass assignment
+        r = await client.put(url, headers=alice.headers, json={"alt_text": "nul\u0000byte"})
+        assert r.status_code == 422
         r = await client.put(url, headers=bob.headers, json={"alt_text": "mine now"})
         assert r.status_code == 404
         assert (await client.put(url, json={"alt_text": "anon"})).status_code == 401
@@ -133,3 +135,41 @@ class TestDelete:
         r = await client.delete(f"/api/media/{bobs['id']}", headers=bob.headers)
         assert r.status_code == 200
         assert not any(f.exists() for f in files)
+
+
+class TestLibrary:
+    async def test_owner_lists_own_media_and_images_needing_alt_text(
+        self, client: AsyncClient, factory: Factory
+    ) -> None:
+        alice, bob = await factory.user(), await factory.user()
+        first = await uploaded(client, alice, 41)
+        r = await upload(client, alice, encode(scene(42)), alt_text="Linen set")
+        second = r.json()["media"]
+        await uploaded(client, bob, 43)
+        r = await client.get("/api/media", headers=alice.headers)
+        assert r.status_code == 200
+        assert [m["id"] for m in r.json()["media"]] == [second["id"], first["id"]]
+        assert r.json()["pagination"]["total"] == 2
+        r = await client.get("/api/media?needs_alt_text=true", headers=alice.headers)
+        assert [m["id"] for m in r.json()["media"]] == [first["id"]]
+        assert r.json()["message"] == "1 image(s) on this page need alt text"
+        r = await client.get("/api/media?needs_alt_text=false&per_page=1", headers=alice.headers)
+        assert [m["id"] for m in r.json()["media"]] == [second["id"]]
+        assert (await client.get("/api/media")).status_code == 401
+        assert (await client.get("/api/media?per_page=101", headers=alice.headers)
+                ).status_code == 422
+
+
+class TestUploadRateLimit:
+    async def test_thirty_first_upload_in_a_minute_is_429(self, client: AsyncClient,
+                                                          factory: Factory) -> None:
+        from PIL import Image
+
+        alice = await factory.user()
+        for i in range(30):
+            tiny = encode(Image.new("RGB", (24, 24), (i * 8, 40, 90)), "PNG")
+            r = await upload(client, alice, tiny, "t.png", "image/png")
+            assert r.status_code == 201, (i, r.text)
+        r = await upload(client, alice, encode(scene(1)))
+        assert r.status_code == 429
+        assert int(r.headers["Retry-After"]) >= 1

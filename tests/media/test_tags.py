@@ -77,6 +77,7 @@ class TestGarmentTags:
             {"x": 0.5, "y": 0.5, "category": "coat", "price_band": "cheap"},
             {"x": 0.5, "y": 0.5, "category": "coat", "link": "javascript:alert(1)"},
             {"x": 0.5, "y": 0.5, "category": "coat", "media_id": 3},
+            {"x": 0.5, "y": 0.5, "category": "co\u0000at"},
         ]
         for body in bad:
             r = await client.post(url, headers=alice.headers, json=body)

@@ -25,12 +25,10 @@ _lock = asyncio.Lock()
 
 
 def read_paths(app: Any) -> set[str]:
-    """GET paths of the app without parameters, outside the performance area."""
+    """GET paths of the app without parameters, outside the performance area (from OpenAPI)."""
     paths = set()
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        methods = getattr(route, "methods", None) or set()
-        if "GET" in methods and path.startswith("/api/") and "{" not in path \
+    for path, operations in app.openapi().get("paths", {}).items():
+        if "get" in operations and path.startswith("/api/") and "{" not in path \
                 and not path.startswith("/api/performance"):
             paths.add(path)
     return paths

@@ -4,13 +4,21 @@
 from __future__ import annotations
 
 import html
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 
 from tanvi_social.accounts.deps import OptionalUser, WriterUser
-from tanvi_social.content import challenges, collections, comments, engagement, service
+from tanvi_social.content import (
+    challenges,
+    collections,
+    comments,
+    discovery,
+    engagement,
+    service,
+)
 from tanvi_social.content.schemas import (
     AnalysisResponse,
     ChallengeCreate,
@@ -46,6 +54,8 @@ from tanvi_social.content.schemas import (
     SaveResponse,
     ShareRequest,
     ShareResponse,
+    ShopResponse,
+    SimilarPaletteResponse,
     SortIn,
     VoteResponse,
 )
@@ -53,11 +63,12 @@ from tanvi_social.core.deps import PlatformDep, enforce_rate_limit
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unauthorized
 from tanvi_social.core.pagination import PageDep, Pagination
 from tanvi_social.core.platform import Platform
-from tanvi_social.core.responses import Envelope, MessageResponse, error_responses
+from tanvi_social.core.responses import MessageResponse, error_responses
 
 router = APIRouter(prefix="/api/content", tags=["content"])
 web_router = APIRouter(tags=["content"])
-extra_routers = [web_router]
+mobile_router = APIRouter(prefix="/api/social", tags=["mobile"])
+extra_routers = [web_router, mobile_router]
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
@@ -72,23 +83,12 @@ async def _write_limit(user: WriterUser, request: Request, response: Response) -
 
 writes = [Depends(_write_limit)]
 AUTH = (Unauthorized, Forbidden, 429)
+CHANGED: dict[int | str, dict[str, Any]] = {
+    200: {"model": ReactionResponse, "description": "The reaction type was changed"}}
 
 
 def base(platform: Platform) -> str:
     return platform.settings.public_base_url
-
-
-class ContentHealth(Envelope):
-    status: Literal["healthy"]
-    service: str
-    database_ms: float
-
-
-@router.get("/health", responses=error_responses(503))
-async def health(platform: PlatformDep) -> ContentHealth:
-    """The content service and its database."""
-    latency = await platform.db.ping()
-    return ContentHealth(status="healthy", service="content", database_ms=round(latency, 2))
 
 
 # --- posts -----------------------------------------------------------------------------------
@@ -154,6 +154,22 @@ async def get_analysis(post_id: Id, user: OptionalUser, platform: PlatformDep) -
     return AnalysisResponse(ai_analysis=result)
 
 
+@router.get("/posts/{post_id}/shop", responses=error_responses(Unauthorized, NotFound))
+async def post_shop(post_id: Id, user: OptionalUser, platform: PlatformDep) -> ShopResponse:
+    """The shoppable list: garments tagged on the photos, then outfit items with a brand/link."""
+    items = await platform.db.read(discovery.shop, user.user_id if user else None, post_id)
+    return ShopResponse(post_id=post_id, items=items)
+
+
+@router.get("/posts/{post_id}/similar-palette", responses=error_responses(Unauthorized, NotFound))
+async def similar_palette(post_id: Id, user: OptionalUser, platform: PlatformDep,
+                          limit: int = Query(default=12, ge=1, le=50)) -> SimilarPaletteResponse:
+    """Posts whose photo palettes are closest to this one's (CIEDE2000)."""
+    similar = await platform.db.read(discovery.similar_palette, user.user_id if user else None,
+                                     post_id, limit, base(platform))
+    return SimilarPaletteResponse(post_id=post_id, similar=similar)
+
+
 # --- reactions -------------------------------------------------------------------------------
 
 async def _react(post_id: int, body: ReactionRequest | None, user: WriterUser,
@@ -166,7 +182,7 @@ async def _react(post_id: int, body: ReactionRequest | None, user: WriterUser,
 
 
 @router.post("/posts/{post_id}/likes", status_code=201, dependencies=writes,
-             responses=error_responses(*AUTH, NotFound, Conflict, 200))
+             responses={**error_responses(*AUTH, NotFound, Conflict), **CHANGED})
 async def like_post(post_id: Id, user: WriterUser, platform: PlatformDep, response: Response,
                     body: ReactionRequest | None = None) -> ReactionResponse:
     """React (like/love/fire/style_goals). 201 new; 200 type changed; 409 same again."""
@@ -174,7 +190,7 @@ async def like_post(post_id: Id, user: WriterUser, platform: PlatformDep, respon
 
 
 @router.post("/posts/{post_id}/like", status_code=201, dependencies=writes,
-             responses=error_responses(*AUTH, NotFound, Conflict, 200))
+             responses={**error_responses(*AUTH, NotFound, Conflict), **CHANGED})
 async def like_post_alias(post_id: Id, user: WriterUser, platform: PlatformDep,
                           response: Response, body: ReactionRequest | None = None
                           ) -> ReactionResponse:
@@ -487,6 +503,23 @@ async def unvote(challenge_id: Id, entry_id: Id, user: WriterUser,
     """Withdraw your vote while the challenge is open."""
     result = await platform.db.run(challenges.unvote, user.user_id, challenge_id, entry_id)
     return VoteResponse(vote=result, message="Vote withdrawn")
+
+
+# --- the WS6 app's like toggle ------------------------------------------------------------
+
+class MobileLikeResponse(BaseModel):
+    success: bool = True
+    liked: bool
+    likes: int
+
+
+@mobile_router.post("/posts/{post_id}/like", dependencies=writes,
+                    responses=error_responses(*AUTH, NotFound))
+async def mobile_like_toggle(post_id: Id, user: WriterUser,
+                             platform: PlatformDep) -> MobileLikeResponse:
+    """The WS6 app's like button: toggles the caller's like (no body needed)."""
+    liked, likes = await platform.db.run(engagement.toggle_like, user.user_id, post_id)
+    return MobileLikeResponse(liked=liked, likes=likes)
 
 
 # --- the public page of a shared post --------------------------------------------------------

@@ -13,8 +13,8 @@ import anyio.to_thread
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from tanvi_social.accounts.deps import OptionalUser, WriterUser
-from tanvi_social.core.deps import PlatformDep
+from tanvi_social.accounts.deps import CurrentUser, OptionalUser, WriterUser
+from tanvi_social.core.deps import PlatformDep, enforce_rate_limit
 from tanvi_social.core.errors import (
     Conflict,
     Forbidden,
@@ -25,12 +25,14 @@ from tanvi_social.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from tanvi_social.core.pagination import PageDep, Pagination
 from tanvi_social.core.responses import MessageResponse, error_responses
 from tanvi_social.media import service, storage
 from tanvi_social.media.processing import process_image
 from tanvi_social.media.schemas import (
     ALT_TEXT_MAX,
     AltTextDraftResponse,
+    MediaListResponse,
     MediaResponse,
     MediaUpdate,
     TagCreate,
@@ -44,6 +46,7 @@ router = APIRouter(prefix="/api/media", tags=["media"])
 MediaId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 KeyParam = Annotated[str | None,
                      Query(max_length=64, description="The capability key from the URL")]
+UPLOADS_PER_MINUTE = 30
 IMMUTABLE = "public, max-age=31536000, immutable"
 OWNER_ONLY = "private, max-age=3600"
 
@@ -59,6 +62,8 @@ async def upload_media(
 
     Answers 200 with the existing image when the caller uploads the same image again.
     """
+    await enforce_rate_limit(platform, response, f"media_upload:u{user.user_id}",
+                             UPLOADS_PER_MINUTE, 60, "Too many uploads; try again in a minute")
     limit = platform.settings.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
@@ -66,6 +71,8 @@ async def upload_media(
                               code="file_too_large")
     if not data:
         raise ValidationFailed("The file is empty", code="empty_file")
+    if alt_text is not None and "\x00" in alt_text:
+        raise ValidationFailed("alt_text must not contain NUL characters", code="validation_error")
     processed = await anyio.to_thread.run_sync(process_image, data)
     await anyio.to_thread.run_sync(storage.save, platform.settings.media_dir, processed)
     media, created = await platform.db.run(service.create_media, user.user_id, processed,
@@ -76,6 +83,22 @@ async def upload_media(
     if media.needs_credit:
         message += "; it looks like another member's photo, please credit the original"
     return MediaResponse(media=media, message=message)
+
+
+@router.get("", responses=error_responses(Unauthorized))
+async def list_my_media(
+    user: CurrentUser, platform: PlatformDep, page: PageDep,
+    needs_alt_text: Annotated[bool | None, Query(
+        description="true: only images still without alt text (flagged to their owner)")] = None,
+) -> MediaListResponse:
+    """The caller's own images, newest first."""
+    items, total = await platform.db.read(service.list_own_media, user.user_id,
+                                          needs_alt_text=needs_alt_text, offset=page.offset,
+                                          limit=page.per_page)
+    flagged = sum(1 for m in items if m.needs_alt_text)
+    message = f"{flagged} image(s) on this page need alt text" if flagged else None
+    return MediaListResponse(media=items, pagination=Pagination.build(page, total),
+                             message=message)
 
 
 @router.get("/{media_id}", responses=error_responses(NotFound, Unauthorized))

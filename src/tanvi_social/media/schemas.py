@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from tanvi_social.core.pagination import Pagination
 from tanvi_social.core.responses import Envelope
 
 VariantName = Literal["original", "feed", "thumbnail", "webp"]
@@ -65,10 +66,22 @@ class MediaRead(BaseModel):
     created_at: datetime
 
 
+def reject_nul(value: str | None) -> str | None:
+    """Text with NUL characters cannot be stored (PostgreSQL refuses them): a 422, not a 500."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class MediaUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     alt_text: str | None = Field(default=None, max_length=ALT_TEXT_MAX)
+
+    @field_validator("alt_text")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        return reject_nul(value)
 
 
 class TagCreate(BaseModel):
@@ -93,6 +106,7 @@ class TagCreate(BaseModel):
     def _strip(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        reject_nul(value)
         cleaned = " ".join(value.split())
         if not cleaned:
             raise ValueError("must not be blank")
@@ -131,6 +145,11 @@ class AltTextDraft(BaseModel):
 
 class MediaResponse(Envelope):
     media: MediaRead
+
+
+class MediaListResponse(Envelope):
+    media: list[MediaRead]
+    pagination: Pagination
 
 
 class TagResponse(Envelope):

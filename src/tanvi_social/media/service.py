@@ -152,6 +152,22 @@ def get_media(session: Session, viewer_id: int | None, media_id: int,
 
 
 
+def list_own_media(session: Session, owner_id: int, *, needs_alt_text: bool | None,
+                   offset: int, limit: int) -> tuple[list[MediaRead], int]:
+    """The caller's images, newest first; `needs_alt_text=True` lists those still without."""
+    where = [Media.owner_id == owner_id]
+    if needs_alt_text is True:
+        where.append(or_(Media.alt_text.is_(None), func.trim(Media.alt_text) == ""))
+    elif needs_alt_text is False:
+        where.append(and_(Media.alt_text.is_not(None), func.trim(Media.alt_text) != ""))
+    total = session.scalar(select(func.count()).select_from(Media).where(*where)) or 0
+    rows = session.scalars(select(Media).where(*where)
+                           .order_by(Media.created_at.desc(), Media.id.desc())
+                           .offset(offset).limit(limit)).all()
+    reads = _reads(session, rows)
+    return [reads[m.id] for m in rows], total
+
+
 # --- upload -------------------------------------------------------------------------------
 
 
