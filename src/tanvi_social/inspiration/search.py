@@ -218,7 +218,8 @@ def _sqlite_match(parsed: ParsedQuery) -> str:
 
 
 def _pg_tsquery(words: list[str]) -> str:
-    return " & ".join(f"{w}:*" for w in words if w.isalnum() or w.replace("_", "").isalnum())
+    parts = [p for w in words for p in w.split("_") if p.isalnum()]
+    return " & ".join(f"{p}:*" for p in parts)
 
 
 def _text_candidates(session: Session, kind: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
