@@ -296,11 +296,12 @@ def cache_figures(url: str, token: str) -> dict[str, Any]:
     if r.status_code != 200:
         return {}
     c = r.json()["cache"]
-    out = {"backend": c["backend"], "hits": c["hits"], "misses": c["misses"],
-           "hit_rate": c["hit_rate"]}
-    if c.get("server"):
-        out["server_hit_rate"] = c["server"]["hit_rate"]
-    return out
+    if c.get("server"):  # Redis: server-wide figures of every worker (per-worker ones differ)
+        s = c["server"]
+        return {"backend": c["backend"], "hits": s["keyspace_hits"],
+                "misses": s["keyspace_misses"], "hit_rate": s["hit_rate"], "scope": "server"}
+    return {"backend": c["backend"], "hits": c["hits"], "misses": c["misses"],
+            "hit_rate": c["hit_rate"], "scope": "worker"}
 
 
 def run_mode(mode: str, args: argparse.Namespace, wrk: str, workdir: Path) -> dict[str, Any]:
@@ -424,8 +425,11 @@ def write_doc(result: dict[str, Any]) -> None:
             f"command `{cmd}`; wrk `-t2 -c{result['connections']} -d{result['duration']}s`. "
             "Raw figures: `bench/results/" + result["file"] + "` (also `GET "
             "/api/performance/benchmarks`).\n\n"
-            "The machine was shared with other jobs during the run: compare ratios, not "
-            "absolute figures.\n")
+            "The machine was shared with other jobs during the run (see the load average: a "
+            "2-core machine at that load gives each process a fraction of a core), so absolute "
+            "figures are far below what the same code does on an idle machine: compare ratios "
+            "within a run. `errors` counts non-2xx responses plus wrk socket errors (requests "
+            "over its 5 s timeout); the JSON file separates them (`non2xx`, `socket_errors`).\n")
     foundation = [head]
     mixed = [head]
     for mode_name, mode in result["results"].items():
@@ -468,7 +472,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--doc-from", type=Path, help="rewrite the doc from a stored result only")
     args = parser.parse_args()
+    if args.doc_from:
+        write_doc(json.loads(args.doc_from.read_text()))
+        return
     wrk = ensure_wrk()
     random.seed(1)
     started = datetime.now(UTC)
