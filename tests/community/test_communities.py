@@ -299,3 +299,57 @@ class TestConcurrency:
         results = await asyncio.gather(*(go(u) for u in users), *(go(u) for u in users[:4]))
         assert sorted(r.status_code for r in results).count(200) == 12
         assert await counts(platform, c["id"]) == (13, 0, 13)
+
+
+class TestCommunityPosts:
+    async def test_private_posts_members_only(self, client: AsyncClient, factory: Factory) -> None:
+        owner, member, stranger = (await factory.user(), await factory.user(),
+                                   await factory.user())
+        c = await make_community(client, owner, privacy="private")
+        await join(client, c["id"], member)
+        r = await client.post("/api/content/posts", json={
+            "caption": "Pending members cannot post yet", "community_id": c["id"]},
+            headers=member.headers)
+        assert r.status_code == 404
+        await client.post(f"{API}/{c['id']}/members/{member.id}/approve", headers=owner.headers)
+        r = await client.post("/api/content/posts", json={
+            "caption": "My capsule for winter", "community_id": c["id"]}, headers=member.headers)
+        assert r.status_code == 201, r.text
+        post_id = r.json()["post"]["id"]
+        r = await client.get(f"{API}/{c['id']}/posts", headers=member.headers)
+        assert r.status_code == 200
+        assert [p["id"] for p in r.json()["posts"]] == [post_id]
+        for headers in ({}, stranger.headers):
+            assert (await client.get(f"{API}/{c['id']}/posts", headers=headers)
+                    ).status_code == 404
+            assert (await client.get(f"/api/content/posts/{post_id}", headers=headers)
+                    ).status_code == 404
+        r = await client.post("/api/content/posts", json={
+            "caption": "Let me in", "community_id": c["id"]}, headers=stranger.headers)
+        assert r.status_code == 404
+        # a banned member can neither post nor read
+        await client.post(f"{API}/{c['id']}/members/{member.id}/ban", headers=owner.headers)
+        r = await client.post("/api/content/posts", json={
+            "caption": "Still here?", "community_id": c["id"]}, headers=member.headers)
+        assert r.status_code == 404
+        assert (await client.get(f"{API}/{c['id']}/posts", headers=member.headers)
+                ).status_code == 404
+
+    async def test_public_posts_readable_by_all(self, client: AsyncClient,
+                                                factory: Factory) -> None:
+        owner = await factory.user()
+        c = await make_community(client, owner)
+        r = await client.post("/api/content/posts", json={
+            "caption": "Open to everyone", "community_id": c["id"]}, headers=owner.headers)
+        assert r.status_code == 201, r.text
+        r = await client.get(f"{API}/{c['id']}/posts")
+        assert r.json()["pagination"]["total"] == 1
+        assert (await client.get(f"{API}/2147483648/posts")).status_code == 422
+
+    async def test_body_less_join_with_json_header(self, client: AsyncClient,
+                                                   factory: Factory) -> None:
+        owner, u = await factory.user(), await factory.user()
+        c = await make_community(client, owner)
+        r = await client.post(f"{API}/{c['id']}/join",
+                              headers={**u.headers, "Content-Type": "application/json"})
+        assert r.status_code == 200, r.text

@@ -112,3 +112,27 @@ class TestThroughTheApi:
         r = await client.post("/api/content/posts", json={"media_ids": [ids[0]]},
                               headers=zoe.headers)
         assert r.status_code == 404
+
+
+async def test_copied_photo_must_credit_or_is_held(client: AsyncClient, factory: Factory) -> None:
+    from tests.media.images import scene
+
+    alice = await factory.user("alice_orig")
+    bob = await factory.user()
+    fan = await factory.user()
+    photo = scene(7, (900, 1200))
+    r = await upload(client, alice, encode(photo, quality=92))
+    assert r.status_code == 201
+    copies = []
+    for q in (70, 60):
+        r = await upload(client, bob, encode(photo.resize((600, 800)), quality=q))
+        assert r.json()["media"]["needs_credit"] is True
+        copies.append(r.json()["media"]["id"])
+    held = await make_post(client, bob, "my look", media_ids=[copies[0]])
+    assert held["moderation_state"] == "held"
+    assert (await client.get(f"/api/content/posts/{held['id']}",
+                             headers=fan.headers)).status_code == 404
+    credited = await make_post(client, bob, "photo by @alice_orig", media_ids=[copies[1]])
+    assert credited["moderation_state"] == "visible"
+    assert (await client.get(f"/api/content/posts/{credited['id']}",
+                             headers=fan.headers)).status_code == 200

@@ -130,3 +130,19 @@ class TestConcurrency:
         codes = sorted(r.status_code for r in responses)
         assert codes == [201] * 20 + [409] * 20
         assert await stored_count(platform, post["id"]) == (20, 20)
+
+
+async def test_mobile_toggle(client: AsyncClient, factory: Factory) -> None:
+    mia = await factory.user()
+    zoe = await factory.user()
+    post = await make_post(client, mia)
+    url = f"/api/social/posts/{post['id']}/like"
+    headers = {**zoe.headers, "Content-Type": "application/json"}
+    r = await client.post(url, headers=headers)
+    assert r.status_code == 200
+    assert r.json() == {"success": True, "liked": True, "likes": 1}
+    r = await client.post(url, headers=headers)
+    assert r.json() == {"success": True, "liked": False, "likes": 0}
+    private = await make_post(client, mia, "p", visibility="private")
+    r = await client.post(f"/api/social/posts/{private['id']}/like", headers=headers)
+    assert r.status_code == 404

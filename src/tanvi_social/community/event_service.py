@@ -605,7 +605,8 @@ def user_for_token(session: Session, token: str, secret: str) -> int:
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         raise NotFound("Calendar not found", code="calendar_not_found")
     user_id, version = int(parts[0]), int(parts[1])
-    if user_id > 2**62 or not hmac.compare_digest(_sign(user_id, version, secret), token):
+    too_big = user_id > 2_147_483_647 or version > 2_147_483_647
+    if too_big or not hmac.compare_digest(_sign(user_id, version, secret), token):
         raise NotFound("Calendar not found", code="calendar_not_found")
     feed = session.get(CalendarFeed, user_id)
     if (feed.version if feed is not None else 0) != version:

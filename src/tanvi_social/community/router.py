@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from tanvi_social.accounts.deps import CurrentUser, OptionalUser, WriterUser
@@ -48,6 +48,7 @@ from tanvi_social.community.schemas import (
     TipResponse,
     check_zone,
 )
+from tanvi_social.content.schemas import PostListResponse
 from tanvi_social.core.deps import PlatformDep
 from tanvi_social.core.errors import (
     Conflict,
@@ -62,6 +63,9 @@ from tanvi_social.core.platform import Platform
 from tanvi_social.core.responses import MessageResponse, error_responses
 
 router = APIRouter(prefix="/api/community", tags=["community"])
+
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 ICS = "text/calendar; charset=utf-8"
 ICS_RESPONSE = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
@@ -98,7 +102,7 @@ async def create_community(body: CommunityCreate, platform: PlatformDep,
 
 
 @router.get("/communities/{community_id}", responses=error_responses(NotFound))
-async def get_community(community_id: int, platform: PlatformDep,
+async def get_community(community_id: Id, platform: PlatformDep,
                         user: OptionalUser) -> CommunityResponse:
     community = await platform.db.read(service.get_community, user.user_id if user else None,
                                        community_id)
@@ -107,7 +111,7 @@ async def get_community(community_id: int, platform: PlatformDep,
 
 @router.put("/communities/{community_id}",
             responses=error_responses(NotFound, Forbidden, Unauthorized))
-async def update_community(community_id: int, body: CommunityUpdate, platform: PlatformDep,
+async def update_community(community_id: Id, body: CommunityUpdate, platform: PlatformDep,
                            user: WriterUser) -> CommunityResponse:
     """Admins and the creator edit the settings and rules."""
     community = await platform.db.run(service.update_community, user.user_id, community_id, body)
@@ -116,7 +120,7 @@ async def update_community(community_id: int, body: CommunityUpdate, platform: P
 
 @router.delete("/communities/{community_id}",
                responses=error_responses(NotFound, Forbidden, Unauthorized))
-async def delete_community(community_id: int, platform: PlatformDep,
+async def delete_community(community_id: Id, platform: PlatformDep,
                            user: WriterUser) -> MessageResponse:
     """The creator (or a platform admin) deletes the community."""
     await platform.db.run(service.delete_community, user.user_id, community_id, user.is_admin)
@@ -125,7 +129,7 @@ async def delete_community(community_id: int, platform: PlatformDep,
 
 @router.post("/communities/{community_id}/join",
              responses=error_responses(NotFound, Forbidden, Conflict, Unauthorized))
-async def join_community(community_id: int, platform: PlatformDep, user: WriterUser,
+async def join_community(community_id: Id, platform: PlatformDep, user: WriterUser,
                          body: JoinRequest | None = None) -> MembershipResponse:
     """Join, ask to join (approval needed) or accept an invitation."""
     membership, community = await platform.db.run(
@@ -136,7 +140,7 @@ async def join_community(community_id: int, platform: PlatformDep, user: WriterU
 
 @router.post("/communities/{community_id}/leave",
              responses=error_responses(NotFound, InvalidState, Unauthorized))
-async def leave_community(community_id: int, platform: PlatformDep,
+async def leave_community(community_id: Id, platform: PlatformDep,
                           user: WriterUser) -> CommunityResponse:
     community = await platform.db.run(service.leave, user.user_id, community_id)
     return CommunityResponse(community=community, message="Left the community")
@@ -144,7 +148,7 @@ async def leave_community(community_id: int, platform: PlatformDep,
 
 @router.get("/communities/{community_id}/members",
             responses=error_responses(NotFound, Forbidden))
-async def list_members(community_id: int, platform: PlatformDep, user: OptionalUser,
+async def list_members(community_id: Id, platform: PlatformDep, user: OptionalUser,
                        page: PageDep,
                        status: Literal["active", "pending", "invited", "banned"] = "active",
                        ) -> MemberListResponse:
@@ -156,7 +160,7 @@ async def list_members(community_id: int, platform: PlatformDep, user: OptionalU
 
 @router.post("/communities/{community_id}/invites", status_code=201,
              responses=error_responses(NotFound, Forbidden, Conflict, Unauthorized))
-async def invite_member(community_id: int, body: InviteRequest, platform: PlatformDep,
+async def invite_member(community_id: Id, body: InviteRequest, platform: PlatformDep,
                         user: WriterUser) -> MembershipResponse:
     """Moderators invite someone (the only way into a secret community)."""
     membership = await platform.db.run(service.invite, user.user_id, community_id, body.user_id)
@@ -166,7 +170,7 @@ async def invite_member(community_id: int, body: InviteRequest, platform: Platfo
 
 @router.post("/communities/{community_id}/members/{user_id}/approve",
              responses=error_responses(NotFound, Forbidden, InvalidState, Unauthorized))
-async def approve_member(community_id: int, user_id: int, platform: PlatformDep,
+async def approve_member(community_id: Id, user_id: Id, platform: PlatformDep,
                          user: WriterUser) -> MembershipResponse:
     membership = await platform.db.run(service.approve, user.user_id, community_id, user_id)
     community = await platform.db.read(service.get_community, user.user_id, community_id)
@@ -175,7 +179,7 @@ async def approve_member(community_id: int, user_id: int, platform: PlatformDep,
 
 @router.post("/communities/{community_id}/members/{user_id}/reject",
              responses=error_responses(NotFound, Forbidden, InvalidState, Unauthorized))
-async def reject_member(community_id: int, user_id: int, platform: PlatformDep,
+async def reject_member(community_id: Id, user_id: Id, platform: PlatformDep,
                         user: WriterUser) -> MessageResponse:
     await platform.db.run(service.reject, user.user_id, community_id, user_id)
     return MessageResponse(message="Request declined")
@@ -183,7 +187,7 @@ async def reject_member(community_id: int, user_id: int, platform: PlatformDep,
 
 @router.post("/communities/{community_id}/members/{user_id}/ban",
              responses=error_responses(NotFound, Forbidden, Conflict, InvalidState, Unauthorized))
-async def ban_member(community_id: int, user_id: int, platform: PlatformDep, user: WriterUser,
+async def ban_member(community_id: Id, user_id: Id, platform: PlatformDep, user: WriterUser,
                      body: BanRequest | None = None) -> MembershipResponse:
     """Ban a member of a lower role: they cannot rejoin or post."""
     membership = await platform.db.run(service.ban, user.user_id, community_id, user_id,
@@ -194,7 +198,7 @@ async def ban_member(community_id: int, user_id: int, platform: PlatformDep, use
 
 @router.post("/communities/{community_id}/members/{user_id}/unban",
              responses=error_responses(NotFound, Forbidden, InvalidState, Unauthorized))
-async def unban_member(community_id: int, user_id: int, platform: PlatformDep,
+async def unban_member(community_id: Id, user_id: Id, platform: PlatformDep,
                        user: WriterUser) -> MessageResponse:
     await platform.db.run(service.unban, user.user_id, community_id, user_id)
     return MessageResponse(message="Ban lifted")
@@ -202,7 +206,7 @@ async def unban_member(community_id: int, user_id: int, platform: PlatformDep,
 
 @router.post("/communities/{community_id}/members/{user_id}/role",
              responses=error_responses(NotFound, Forbidden, InvalidState, Unauthorized))
-async def set_member_role(community_id: int, user_id: int, body: RoleRequest,
+async def set_member_role(community_id: Id, user_id: Id, body: RoleRequest,
                           platform: PlatformDep, user: WriterUser) -> MembershipResponse:
     """Admins set member/moderator; the creator may also appoint admins."""
     membership = await platform.db.run(service.set_role, user.user_id, community_id, user_id,
@@ -213,7 +217,7 @@ async def set_member_role(community_id: int, user_id: int, body: RoleRequest,
 
 @router.get("/communities/{community_id}/moderation-log",
             responses=error_responses(NotFound, Forbidden, Unauthorized))
-async def moderation_log(community_id: int, platform: PlatformDep, user: CurrentUser,
+async def moderation_log(community_id: Id, platform: PlatformDep, user: CurrentUser,
                          page: PageDep) -> ModLogResponse:
     """Role changes, bans, unbans, approvals and invitations (moderators)."""
     rows, total = await platform.db.read(service.moderation_log, user.user_id, community_id,
@@ -221,11 +225,22 @@ async def moderation_log(community_id: int, platform: PlatformDep, user: Current
     return ModLogResponse(entries=rows, pagination=Pagination.build(page, total))
 
 
+@router.get("/communities/{community_id}/posts", responses=error_responses(NotFound))
+async def community_posts(community_id: Id, platform: PlatformDep, user: OptionalUser,
+                          page: PageDep, sort: Literal["new", "hot", "top"] = "new",
+                          ) -> PostListResponse:
+    """Posts in the community (members only for private and secret communities)."""
+    posts, total = await platform.db.read(service.community_posts,
+                                          user.user_id if user else None, community_id, page,
+                                          sort, _base(platform))
+    return PostListResponse(posts=posts, pagination=Pagination.build(page, total))
+
+
 # ============================================================================= events
 @router.get("/events", responses=error_responses())
 async def list_events(
     platform: PlatformDep, user: OptionalUser, page: PageDep,
-    community_id: Annotated[int | None, Query(ge=1)] = None,
+    community_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     type: Literal["online", "in_person", "hybrid"] | None = None,
     upcoming_only: bool = True, include_cancelled: bool = False, mine: bool = False,
     search: Search = None,
@@ -249,7 +264,7 @@ async def create_event(body: EventCreate, platform: PlatformDep,
 
 @router.get("/events/{event_id}.ics", response_class=Response, responses={
     **ICS_RESPONSE, **error_responses(NotFound)})
-async def event_ics(event_id: int, platform: PlatformDep, user: OptionalUser) -> Response:
+async def event_ics(event_id: Id, platform: PlatformDep, user: OptionalUser) -> Response:
     """The event as an RFC 5545 file (meeting details only for confirmed attendees)."""
     body = await platform.db.read(event_service.event_ics, user.user_id if user else None,
                                   event_id, _base(platform))
@@ -258,7 +273,7 @@ async def event_ics(event_id: int, platform: PlatformDep, user: OptionalUser) ->
 
 
 @router.get("/events/{event_id}", responses=error_responses(NotFound))
-async def get_event(event_id: int, platform: PlatformDep, user: OptionalUser) -> EventResponse:
+async def get_event(event_id: Id, platform: PlatformDep, user: OptionalUser) -> EventResponse:
     event = await platform.db.read(event_service.get_event, user.user_id if user else None,
                                    event_id)
     return EventResponse(event=event)
@@ -266,7 +281,7 @@ async def get_event(event_id: int, platform: PlatformDep, user: OptionalUser) ->
 
 @router.put("/events/{event_id}",
             responses=error_responses(NotFound, Forbidden, Conflict, InvalidState, Unauthorized))
-async def update_event(event_id: int, body: EventUpdate, platform: PlatformDep,
+async def update_event(event_id: Id, body: EventUpdate, platform: PlatformDep,
                        user: WriterUser) -> EventResponse:
     """The organiser edits the event; extra places promote the waitlist."""
     event = await platform.db.run(event_service.update_event, user.user_id, event_id, body)
@@ -275,7 +290,7 @@ async def update_event(event_id: int, body: EventUpdate, platform: PlatformDep,
 
 @router.post("/events/{event_id}/cancel",
              responses=error_responses(NotFound, Forbidden, InvalidState, Unauthorized))
-async def cancel_event(event_id: int, platform: PlatformDep, user: WriterUser) -> EventResponse:
+async def cancel_event(event_id: Id, platform: PlatformDep, user: WriterUser) -> EventResponse:
     """Cancel the event; everyone who answered is notified."""
     event = await platform.db.run(event_service.cancel_event, user.user_id, event_id)
     return EventResponse(event=event, message="Event cancelled")
@@ -283,7 +298,7 @@ async def cancel_event(event_id: int, platform: PlatformDep, user: WriterUser) -
 
 @router.post("/events/{event_id}/rsvp",
              responses=error_responses(NotFound, Conflict, InvalidState, Unauthorized))
-async def rsvp(event_id: int, body: RSVPRequest, platform: PlatformDep,
+async def rsvp(event_id: Id, body: RSVPRequest, platform: PlatformDep,
                user: WriterUser) -> RSVPResponse:
     """Answer yes / maybe / interested / no. A "yes" that does not fit joins the waitlist."""
     answer, counts = await platform.db.run(event_service.rsvp, user.user_id, event_id, body)
@@ -293,7 +308,7 @@ async def rsvp(event_id: int, body: RSVPRequest, platform: PlatformDep,
 
 
 @router.delete("/events/{event_id}/rsvp", responses=error_responses(NotFound, Unauthorized))
-async def remove_rsvp(event_id: int, platform: PlatformDep, user: WriterUser) -> RSVPResponse:
+async def remove_rsvp(event_id: Id, platform: PlatformDep, user: WriterUser) -> RSVPResponse:
     """Withdraw one's answer; a freed place goes to the first on the waitlist."""
     counts = await platform.db.run(event_service.remove_rsvp, user.user_id, event_id)
     return RSVPResponse(rsvp=None, counts=counts, message="Answer withdrawn")
@@ -301,7 +316,7 @@ async def remove_rsvp(event_id: int, platform: PlatformDep, user: WriterUser) ->
 
 @router.get("/events/{event_id}/attendees",
             responses=error_responses(NotFound, Forbidden, Unauthorized))
-async def attendees(event_id: int, platform: PlatformDep, user: CurrentUser, page: PageDep,
+async def attendees(event_id: Id, platform: PlatformDep, user: CurrentUser, page: PageDep,
                     status: Literal["confirmed", "waitlisted", "none"] | None = None,
                     ) -> AttendeeListResponse:
     """Everyone's answers with the waitlist order (the organiser only)."""
@@ -368,7 +383,7 @@ async def update_mentor(body: MentorUpdate, platform: PlatformDep,
 
 
 @router.get("/mentors/{mentor_id}", responses=error_responses(NotFound))
-async def get_mentor(mentor_id: int, platform: PlatformDep, user: OptionalUser,
+async def get_mentor(mentor_id: Id, platform: PlatformDep, user: OptionalUser,
                      goals: Tags = []) -> MentorResponse:  # noqa: B006
     mentor = await platform.db.read(mentoring.get_mentor, user.user_id if user else None,
                                     mentor_id, [g.strip().lower() for g in goals if g.strip()])
@@ -377,7 +392,7 @@ async def get_mentor(mentor_id: int, platform: PlatformDep, user: OptionalUser,
 
 @router.post("/mentors/{mentor_id}/request", status_code=201,
              responses=error_responses(NotFound, Conflict, InvalidState, Unauthorized))
-async def request_mentorship(mentor_id: int, platform: PlatformDep, user: WriterUser,
+async def request_mentorship(mentor_id: Id, platform: PlatformDep, user: WriterUser,
                              body: MentorshipRequest | None = None) -> MentorshipResponse:
     """Ask a mentor; they are notified."""
     ship = await platform.db.run(mentoring.request_mentorship, user.user_id, mentor_id,
@@ -397,7 +412,7 @@ async def list_mentorships(platform: PlatformDep, user: CurrentUser, page: PageD
 
 
 @router.get("/mentorships/{mentorship_id}", responses=error_responses(NotFound, Unauthorized))
-async def get_mentorship(mentorship_id: int, platform: PlatformDep,
+async def get_mentorship(mentorship_id: Id, platform: PlatformDep,
                          user: CurrentUser) -> MentorshipResponse:
     ship = await platform.db.read(mentoring.get_mentorship, user.user_id, mentorship_id)
     return MentorshipResponse(mentorship=ship)
@@ -407,7 +422,7 @@ _ANSWER_ERRORS = error_responses(NotFound, Forbidden, Conflict, InvalidState, Un
 
 
 @router.post("/mentorships/{mentorship_id}/accept", responses=_ANSWER_ERRORS)
-async def accept_mentorship(mentorship_id: int, platform: PlatformDep, user: WriterUser,
+async def accept_mentorship(mentorship_id: Id, platform: PlatformDep, user: WriterUser,
                             body: AnswerRequest | None = None) -> MentorshipResponse:
     """The mentor accepts (refused once `max_mentees` are active)."""
     ship = await platform.db.run(mentoring.accept, user.user_id, mentorship_id,
@@ -416,7 +431,7 @@ async def accept_mentorship(mentorship_id: int, platform: PlatformDep, user: Wri
 
 
 @router.post("/mentorships/{mentorship_id}/decline", responses=_ANSWER_ERRORS)
-async def decline_mentorship(mentorship_id: int, platform: PlatformDep, user: WriterUser,
+async def decline_mentorship(mentorship_id: Id, platform: PlatformDep, user: WriterUser,
                              body: AnswerRequest | None = None) -> MentorshipResponse:
     ship = await platform.db.run(mentoring.decline, user.user_id, mentorship_id,
                                  body.note if body else None)
@@ -424,21 +439,21 @@ async def decline_mentorship(mentorship_id: int, platform: PlatformDep, user: Wr
 
 
 @router.post("/mentorships/{mentorship_id}/cancel", responses=_ANSWER_ERRORS)
-async def cancel_mentorship(mentorship_id: int, platform: PlatformDep,
+async def cancel_mentorship(mentorship_id: Id, platform: PlatformDep,
                             user: WriterUser) -> MentorshipResponse:
     ship = await platform.db.run(mentoring.cancel, user.user_id, mentorship_id)
     return MentorshipResponse(mentorship=ship, message="Mentorship cancelled")
 
 
 @router.post("/mentorships/{mentorship_id}/complete", responses=_ANSWER_ERRORS)
-async def complete_mentorship(mentorship_id: int, platform: PlatformDep,
+async def complete_mentorship(mentorship_id: Id, platform: PlatformDep,
                               user: WriterUser) -> MentorshipResponse:
     ship = await platform.db.run(mentoring.complete, user.user_id, mentorship_id)
     return MentorshipResponse(mentorship=ship, message="Mentorship completed")
 
 
 @router.post("/mentorships/{mentorship_id}/sessions", status_code=201, responses=_ANSWER_ERRORS)
-async def schedule_session(mentorship_id: int, body: SessionCreate, platform: PlatformDep,
+async def schedule_session(mentorship_id: Id, body: SessionCreate, platform: PlatformDep,
                            user: WriterUser) -> SessionResponse:
     """Book a session; refused when it overlaps another of the mentor's sessions."""
     s = await platform.db.run(mentoring.schedule, user.user_id, mentorship_id, body)
@@ -446,7 +461,7 @@ async def schedule_session(mentorship_id: int, body: SessionCreate, platform: Pl
 
 
 @router.post("/mentorships/{mentorship_id}/review", responses=_ANSWER_ERRORS)
-async def review_mentorship(mentorship_id: int, body: ReviewRequest, platform: PlatformDep,
+async def review_mentorship(mentorship_id: Id, body: ReviewRequest, platform: PlatformDep,
                             user: WriterUser) -> MentorshipResponse:
     """The mentee rates a completed mentorship 1–5 (the mentor's average is exact)."""
     ship = await platform.db.run(mentoring.review, user.user_id, mentorship_id, body.rating,
@@ -501,23 +516,23 @@ async def create_tip(body: TipCreate, platform: PlatformDep, user: WriterUser) -
 
 
 @router.get("/tips/{tip_id}", responses=error_responses(NotFound))
-async def get_tip(tip_id: int, platform: PlatformDep, user: OptionalUser) -> TipResponse:
+async def get_tip(tip_id: Id, platform: PlatformDep, user: OptionalUser) -> TipResponse:
     tip = await platform.db.read(tips.get_tip, user.user_id if user else None, tip_id)
     return TipResponse(tip=tip)
 
 
 @router.delete("/tips/{tip_id}", responses=error_responses(NotFound, Forbidden, Unauthorized))
-async def delete_tip(tip_id: int, platform: PlatformDep, user: WriterUser) -> MessageResponse:
+async def delete_tip(tip_id: Id, platform: PlatformDep, user: WriterUser) -> MessageResponse:
     await platform.db.run(tips.delete_tip, user.user_id, user.is_moderator, tip_id)
     return MessageResponse(message="Tip deleted")
 
 
 def _tip_reaction_routes(kind: Literal["like", "save"]) -> None:
-    async def add(tip_id: int, platform: PlatformDep, user: WriterUser) -> TipResponse:
+    async def add(tip_id: Id, platform: PlatformDep, user: WriterUser) -> TipResponse:
         tip = await platform.db.run(tips.react, user.user_id, tip_id, kind)
         return TipResponse(tip=tip, message="Liked" if kind == "like" else "Saved")
 
-    async def remove(tip_id: int, platform: PlatformDep, user: WriterUser) -> TipResponse:
+    async def remove(tip_id: Id, platform: PlatformDep, user: WriterUser) -> TipResponse:
         tip = await platform.db.run(tips.unreact, user.user_id, tip_id, kind)
         return TipResponse(tip=tip, message="Unliked" if kind == "like" else "Unsaved")
 

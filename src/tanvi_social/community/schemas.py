@@ -179,7 +179,7 @@ class RoleRequest(BaseModel):
 class InviteRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=2_147_483_647)
 
 
 class ModLogEntry(BaseModel):
@@ -237,7 +237,7 @@ class EventCreate(_EventFields):
     start_at: datetime  # type: ignore[assignment]
     end_at: datetime  # type: ignore[assignment]
     timezone: str = Field(default="UTC", max_length=64, examples=["Europe/Paris"])  # type: ignore[assignment]
-    community_id: int | None = Field(default=None, ge=1)
+    community_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
     @model_validator(mode="after")
     def _where(self) -> EventCreate:

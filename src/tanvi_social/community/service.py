@@ -530,3 +530,14 @@ def set_community_state(session: Session, community_id: int, state: str) -> None
 def can_report_community(session: Session, viewer_id: int, community_id: int) -> bool:
     c = session.get(Community, community_id)
     return c is not None and access.can_see_card(session, viewer_id, c)
+
+
+def community_posts(session: Session, viewer_id: int | None, community_id: int,
+                    page: PageParams, sort: str, base_url: str) -> tuple[list[Any], int]:
+    """The community's posts through content's listing (404 for those who may not read them)."""
+    from tanvi_social.content import service as content
+
+    check_posts_visible(session, viewer_id, community_id)
+    return content.list_posts(session, viewer_id,
+                              content.PostFilters(community_id=community_id, sort=sort),
+                              page, base_url)

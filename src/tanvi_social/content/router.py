@@ -8,9 +8,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
 
 from tanvi_social.accounts.deps import OptionalUser, WriterUser
-from tanvi_social.content import challenges, collections, comments, engagement, service
+from tanvi_social.content import (
+    challenges,
+    collections,
+    comments,
+    discovery,
+    engagement,
+    service,
+)
 from tanvi_social.content.schemas import (
     AnalysisResponse,
     ChallengeCreate,
@@ -46,6 +54,8 @@ from tanvi_social.content.schemas import (
     SaveResponse,
     ShareRequest,
     ShareResponse,
+    ShopResponse,
+    SimilarPaletteResponse,
     SortIn,
     VoteResponse,
 )
@@ -57,7 +67,8 @@ from tanvi_social.core.responses import Envelope, MessageResponse, error_respons
 
 router = APIRouter(prefix="/api/content", tags=["content"])
 web_router = APIRouter(tags=["content"])
-extra_routers = [web_router]
+mobile_router = APIRouter(prefix="/api/social", tags=["mobile"])
+extra_routers = [web_router, mobile_router]
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
@@ -152,6 +163,22 @@ async def get_analysis(post_id: Id, user: OptionalUser, platform: PlatformDep) -
     """The post's `ai_analysis` with the reasons behind each score."""
     result = await platform.db.read(service.get_analysis, user.user_id if user else None, post_id)
     return AnalysisResponse(ai_analysis=result)
+
+
+@router.get("/posts/{post_id}/shop", responses=error_responses(Unauthorized, NotFound))
+async def post_shop(post_id: Id, user: OptionalUser, platform: PlatformDep) -> ShopResponse:
+    """The shoppable list: garments tagged on the photos, then outfit items with a brand/link."""
+    items = await platform.db.read(discovery.shop, user.user_id if user else None, post_id)
+    return ShopResponse(post_id=post_id, items=items)
+
+
+@router.get("/posts/{post_id}/similar-palette", responses=error_responses(Unauthorized, NotFound))
+async def similar_palette(post_id: Id, user: OptionalUser, platform: PlatformDep,
+                          limit: int = Query(default=12, ge=1, le=50)) -> SimilarPaletteResponse:
+    """Posts whose photo palettes are closest to this one's (CIEDE2000)."""
+    similar = await platform.db.read(discovery.similar_palette, user.user_id if user else None,
+                                     post_id, limit, base(platform))
+    return SimilarPaletteResponse(post_id=post_id, similar=similar)
 
 
 # --- reactions -------------------------------------------------------------------------------
@@ -487,6 +514,23 @@ async def unvote(challenge_id: Id, entry_id: Id, user: WriterUser,
     """Withdraw your vote while the challenge is open."""
     result = await platform.db.run(challenges.unvote, user.user_id, challenge_id, entry_id)
     return VoteResponse(vote=result, message="Vote withdrawn")
+
+
+# --- the WS6 app's like toggle ------------------------------------------------------------
+
+class MobileLikeResponse(BaseModel):
+    success: bool = True
+    liked: bool
+    likes: int
+
+
+@mobile_router.post("/posts/{post_id}/like", dependencies=writes,
+                    responses=error_responses(*AUTH, NotFound))
+async def mobile_like_toggle(post_id: Id, user: WriterUser,
+                             platform: PlatformDep) -> MobileLikeResponse:
+    """The WS6 app's like button: toggles the caller's like (no body needed)."""
+    liked, likes = await platform.db.run(engagement.toggle_like, user.user_id, post_id)
+    return MobileLikeResponse(liked=liked, likes=likes)
 
 
 # --- the public page of a shared post --------------------------------------------------------

@@ -624,3 +624,33 @@ class ParticipationResponse(Envelope):
 
 PostRead.model_rebuild()
 CommentRead.model_rebuild()
+
+
+class ShopItem(BaseModel):
+    source: Literal["photo_tag", "outfit_item"]
+    media_id: int | None = None
+    name: str | None = None
+    category: str | None = None
+    brand: str | None = None
+    colour: str | None = None
+    colour_hex: str | None = None
+    price_band: str | None = None
+    link: str | None = None
+    fit: str | None = None
+    x: float | None = None
+    y: float | None = None
+
+
+class ShopResponse(Envelope):
+    post_id: int
+    items: list[ShopItem]
+
+
+class SimilarPost(BaseModel):
+    post: PostRead
+    distance: float = Field(description="Palette distance (CIEDE2000, lower is closer)")
+
+
+class SimilarPaletteResponse(Envelope):
+    post_id: int
+    similar: list[SimilarPost]

@@ -87,14 +87,23 @@ def screen_text(session: Session, text: str) -> str:
 
 
 def flag_if_held(session: Session, state: str, target_type: str, target_id: int,
-                 owner_id: int | None) -> None:
-    """Put held text in the moderation review queue (when that domain is present)."""
+                 owner_id: int | None, reason: str = "filter") -> None:
+    """Put held content in the moderation review queue (when that domain is present)."""
     if state != ModerationState.HELD.value:
         return
     queue = optional_module("tanvi_social.moderation.queue")
     if queue is not None:
         queue.flag_for_review(session, target_type=target_type, target_id=target_id,
-                              owner_id=owner_id, reason="filter")
+                              owner_id=owner_id, reason=reason)
+
+
+def uncredited_photos(post: Post, media: Sequence[MediaRead]) -> list[int]:
+    """Images that nearly duplicate another member's photo whose author the caption does not
+    @mention: such a post is held for review instead of published."""
+    credited = {m["id"] for m in post.mentions or []}
+    return [m.id for m in media if m.needs_credit and m.duplicate_of is not None
+            and m.duplicate_of.author_id != post.author_id
+            and m.duplicate_of.author_id not in credited]
 
 
 def engagement(likes: int, comments: int, shares: int, saves: int) -> int:
@@ -401,6 +410,9 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
         published_at=None if data.is_draft else now,
         hot_score=hot_score(0, 0, 0, 0, now),
     )
+    uncredited = uncredited_photos(post, media)
+    if uncredited and post.moderation_state == ModerationState.VISIBLE.value:
+        post.moderation_state = state = ModerationState.HELD.value
     session.add(post)
     session.flush()
     _set_media(session, post, media)
@@ -408,7 +420,8 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     refresh_analysis(session, post, media)
     if not post.is_draft:
         _on_publish(session, post)
-    flag_if_held(session, state, "post", post.id, user_id)
+    flag_if_held(session, state, "post", post.id, user_id,
+                 reason="duplicate_photo" if uncredited else "filter")
     session.flush()
     return build_post_reads(session, user_id, [post], base_url=base_url,
                             known_media={post.id: list(media)}, fresh=True)[0]
