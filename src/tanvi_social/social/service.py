@@ -12,13 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
 from tanvi_social.core.db import record_event
-from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound
+from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
 from tanvi_social.social import compat, graph
@@ -55,6 +55,12 @@ from tanvi_social.social.schemas import (
 )
 from tanvi_social.social.vocabulary import normalise_tag, split_style_tags, terms
 
+
+class ModerationState:
+    VISIBLE = "visible"
+    HELD = "held"
+
+
 ACCEPTED = ConnectionState.ACCEPTED.value
 PENDING = ConnectionState.PENDING.value
 
@@ -68,6 +74,11 @@ def _active_user(session: Session, user_id: int, *, code: str = "user_not_found"
     return user
 
 
+def rowcount(result: Any) -> int:
+    """Rows a DML statement touched (typed access to the cursor result's rowcount)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def ensure_profile(session: Session, user_id: int, display_name: str | None = None) -> bool:
     """Create the user's profile if missing (idempotent, safe under concurrency)."""
     if session.get(Profile, user_id) is not None:
@@ -79,6 +90,14 @@ def ensure_profile(session: Session, user_id: int, display_name: str | None = No
     except IntegrityError:
         return False
     return True
+
+
+def ensure_profiles(session: Session, user_ids: Iterable[int]) -> None:
+    """`ensure_profile` for several users with one lookup."""
+    ids = set(user_ids)
+    have = {p.user_id for p in session.scalars(select(Profile).where(Profile.user_id.in_(ids)))}
+    for uid in sorted(ids - have):
+        ensure_profile(session, uid)
 
 
 def _needs_approval(profile: Profile | None) -> bool:
@@ -96,27 +115,30 @@ def _bump(session: Session, follower_id: int, target_id: int, delta: int) -> Non
 
 
 def _relations(session: Session, viewer_id: int, owner_id: int) -> ViewerState:
-    """The viewer's relation to one owner; NotFound when either blocked the other."""
+    """The viewer's relation to one owner, in one round trip; NotFound when blocked either way."""
     state = ViewerState(is_self=viewer_id == owner_id)
     if state.is_self:
         return state
-    blockers = set(session.scalars(select(Block.blocker_id).where(or_(
-        (Block.blocker_id == viewer_id) & (Block.blocked_id == owner_id),
-        (Block.blocker_id == owner_id) & (Block.blocked_id == viewer_id)))))
-    if blockers:
-        raise NotFound("Profile not found", code="profile_not_found")
-    for follower_id, conn_state in session.execute(
-        select(Connection.follower_id, Connection.state).where(or_(
+    rows = session.execute(union_all(
+        select(literal("block").label("kind"), Block.blocker_id.label("who")).where(or_(
+            (Block.blocker_id == viewer_id) & (Block.blocked_id == owner_id),
+            (Block.blocker_id == owner_id) & (Block.blocked_id == viewer_id))),
+        select(Connection.state.label("kind"), Connection.follower_id.label("who")).where(or_(
             (Connection.follower_id == viewer_id) & (Connection.target_id == owner_id),
-            (Connection.follower_id == owner_id) & (Connection.target_id == viewer_id)))
-    ):
-        if follower_id == viewer_id:
-            state.is_following = conn_state == ACCEPTED
-            state.follow_requested = conn_state == PENDING
+            (Connection.follower_id == owner_id) & (Connection.target_id == viewer_id))),
+        select(literal("mute").label("kind"), Mute.muter_id.label("who")).where(
+            Mute.muter_id == viewer_id, Mute.muted_id == owner_id),
+    )).all()
+    for kind, who in rows:
+        if kind == "block":
+            raise NotFound("Profile not found", code="profile_not_found")
+        if kind == "mute":
+            state.is_muted = True
+        elif who == viewer_id:
+            state.is_following = kind == ACCEPTED
+            state.follow_requested = kind == PENDING
         else:
-            state.is_followed_by = conn_state == ACCEPTED
-    state.is_muted = session.scalar(select(Mute.id).where(
-        Mute.muter_id == viewer_id, Mute.muted_id == owner_id)) is not None
+            state.is_followed_by = kind == ACCEPTED
     return state
 
 
@@ -132,16 +154,23 @@ def _card(user: Any, profile: Profile | None) -> ProfileCard:
         display_name=profile.display_name if profile else None,
         avatar_url=profile.avatar_url if profile else None,
         avatar_media_id=profile.avatar_media_id if profile else None,
-        visibility=profile.visibility if profile else "public",  # type: ignore[arg-type]
+        visibility=profile.visibility if profile else "public",
         followers_count=profile.followers_count if profile else 0,
         following_count=profile.following_count if profile else 0,
         posts_count=profile.posts_count if profile else 0,
     )
 
 
+def _moderated(profile: Profile | None, rel: ViewerState) -> bool:
+    return (profile is not None and not rel.is_self
+            and profile.moderation_state != ModerationState.VISIBLE)
+
+
 def _read(user: Any, profile: Profile | None, rel: ViewerState) -> ProfileRead:
     card = _card(user, profile).model_dump()
-    if profile is None or not _details_visible(profile, rel):
+    if _moderated(profile, rel):
+        card.update(display_name=None, avatar_url=None, avatar_media_id=None)
+    if profile is None or not _details_visible(profile, rel) or _moderated(profile, rel):
         return ProfileRead(**card, is_limited=True, viewer=rel,
                            allow_followers=profile.allow_followers if profile else True)
     return ProfileRead(
@@ -152,6 +181,7 @@ def _read(user: Any, profile: Profile | None, rel: ViewerState) -> ProfileRead:
         occasions=list(profile.occasions or []), budget_band=profile.budget_band,
         allow_followers=profile.allow_followers,
         size_info=dict(profile.size_info or {}) if rel.is_self else None,
+        moderation_state=profile.moderation_state if rel.is_self else None,
         created_at=profile.created_at, updated_at=profile.updated_at, viewer=rel,
     )
 
@@ -230,10 +260,37 @@ def _clean_list(values: list[str], *, lower: bool) -> list[str]:
     return list(seen.values())
 
 
+def _screen(session: Session, texts: list[str]) -> str:
+    """The moderation word filter over public profile text: 422 on reject, `held` on hold."""
+    try:
+        from tanvi_social.moderation.filters import screen_text
+    except ModuleNotFoundError:  # pragma: no cover - moderation not installed
+        return ModerationState.VISIBLE
+    decision = screen_text(session, " ".join(t for t in texts if t))
+    if decision.action == "reject":
+        raise ValidationFailed("This text is not allowed here", code="content_rejected",
+                               details=[{"loc": ["body"], "msg": "blocked by a content filter"}])
+    return ModerationState.HELD if decision.action == "hold" else ModerationState.VISIBLE
+
+
+def _flag_for_review(session: Session, user_id: int) -> None:
+    try:
+        from tanvi_social.moderation.queue import flag_for_review
+    except ModuleNotFoundError:  # pragma: no cover
+        return
+    flag_for_review(session, target_type="profile", target_id=user_id, owner_id=user_id,
+                    reason="filter")
+
+
 def _apply(session: Session, profile: Profile, data: ProfileWrite) -> list[str]:
     fields = data.model_fields_set
     values = data.model_dump(include=fields)
     changed: list[str] = []
+    texts = [values[k] for k in ("display_name", "bio", "location") if k in fields]
+    if (any(texts) and _screen(session, texts) == ModerationState.HELD
+            and profile.moderation_state == ModerationState.VISIBLE):
+        profile.moderation_state = ModerationState.HELD
+        _flag_for_review(session, profile.user_id)
     for name in ("display_name", "bio", "avatar_url", "avatar_media_id", "location",
                  "budget_band"):
         if name in fields:
@@ -323,7 +380,7 @@ def vocabulary(session: Session) -> list[StyleTermRead]:
 
 def _connection_read(conn: Connection, c: compat.Compatibility | None) -> ConnectionRead:
     return ConnectionRead(id=conn.id, follower_id=conn.follower_id, target_id=conn.target_id,
-                          status=conn.state, created_at=conn.created_at,  # type: ignore[arg-type]
+                          status=conn.state, created_at=conn.created_at,
                           style_compatibility_score=c.score if c else None,
                           shared_style_tags=c.shared_style_tags if c else [])
 
@@ -335,8 +392,7 @@ def follow(session: Session, follower_id: int, target_id: int) -> ConnectionRead
     _active_user(session, target_id)
     if graph.blocked_either_way(session, follower_id, target_id):
         raise NotFound("User not found", code="user_not_found")
-    ensure_profile(session, follower_id)
-    ensure_profile(session, target_id)
+    ensure_profiles(session, (follower_id, target_id))
     target = session.get(Profile, target_id)
     state = PENDING if _needs_approval(target) else ACCEPTED
     now = utcnow()
@@ -560,8 +616,8 @@ def block(session: Session, blocker_id: int, blocked_id: int) -> RelationRead:
 
 
 def unblock(session: Session, blocker_id: int, blocked_id: int) -> None:
-    gone = session.execute(delete(Block).where(Block.blocker_id == blocker_id,
-                                               Block.blocked_id == blocked_id)).rowcount
+    gone = rowcount(session.execute(delete(Block).where(Block.blocker_id == blocker_id,
+                                                        Block.blocked_id == blocked_id)))
     if not gone:
         raise NotFound("You have not blocked this account", code="not_blocked")
     record_activity(session, user_id=blocker_id, type="unblock", target_type="user",
@@ -588,8 +644,8 @@ def mute(session: Session, muter_id: int, muted_id: int) -> RelationRead:
 
 
 def unmute(session: Session, muter_id: int, muted_id: int) -> None:
-    gone = session.execute(delete(Mute).where(Mute.muter_id == muter_id,
-                                              Mute.muted_id == muted_id)).rowcount
+    gone = rowcount(session.execute(delete(Mute).where(Mute.muter_id == muter_id,
+                                                       Mute.muted_id == muted_id)))
     if not gone:
         raise NotFound("You have not muted this account", code="not_muted")
     record_activity(session, user_id=muter_id, type="unmute", target_type="user",
@@ -697,3 +753,30 @@ def suggestions(session: Session, viewer_id: int, limit: int = 20) -> list[Sugge
     scored.sort(key=lambda t: (t[0], t[1]))
     return [s for _, _, s in scored[:limit]]
 
+
+
+# --- moderation target ("profile") ------------------------------------------------------------
+
+def profile_owner(session: Session, user_id: int) -> int | None:
+    user = session.get(User, user_id)
+    return user.id if user is not None and user.is_active else None
+
+
+def set_profile_state(session: Session, user_id: int, state: str) -> None:
+    """Moderation on a profile: `held` (filter) shows only a bare card until `visible` (approve).
+
+    Hiding or removing a person's profile is not a profile action: accounts are moderated with
+    warn, suspend or ban (the moderation domain's rule).
+    """
+    if state not in (ModerationState.VISIBLE, ModerationState.HELD):
+        raise InvalidState("Profiles are moderated with warn, suspend or ban",
+                           code="unsupported_action")
+    ensure_profile(session, user_id)
+    session.execute(update(Profile).where(Profile.user_id == user_id)
+                    .values(moderation_state=state).execution_options(synchronize_session=False))
+    record_event(session, ProfileUpdated(user_id=user_id))
+
+
+def can_view_profile(session: Session, viewer_id: int, user_id: int) -> bool:
+    return profile_owner(session, user_id) is not None and not graph.blocked_either_way(
+        session, viewer_id, user_id)
