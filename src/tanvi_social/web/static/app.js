@@ -126,7 +126,7 @@ function postCard(post) {
     commentBtn.setAttribute("aria-expanded", String(open));
     if (open) await loadComments(post, commentList, () => { comments += 1; commentCount.textContent = String(comments); });
   });
-  const media = (post.media || [])[0];
+  const media = (post.media || [])[0] || (post.image_url ? { urls: { feed: post.image_url } } : null);
   const palette = media?.palette || [];
   return h("article", { class: "card post", dataset: { postId: post.id } },
     h("div", { class: "post-head" }, avatar(author),
@@ -334,7 +334,7 @@ async function profileView(id) {
         followBtn),
       h("section", { class: "grid", "aria-label": "Posts" },
         postsOf(posts).map((post) => h("a", { href: `#/post/${post.id}`, "aria-label": post.caption || "Post" },
-          photo((post.media || [])[0])))));
+          photo((post.media || [])[0] || (post.image_url ? { urls: { feed: post.image_url } } : null))))));
   } catch (e) { content.replaceChildren(h("p", { class: "empty" }, e.status === 404 ? "This profile is not available." : e.message)); }
 }
 
