@@ -121,7 +121,7 @@ async def test_sign_up_share_and_see_a_like_arrive_live(browser_executable: str,
                 assert (await api.post(f"/api/content/posts/{post_id}/likes", headers=zara,
                                        json={"like_type": "love"})).status_code in (200, 201)
                 assert (await api.post(f"/api/content/posts/{post_id}/comments", headers=zara,
-                                       json={"body": "Obsessed with this coat"})
+                                       json={"content": "Obsessed with this coat"})
                         ).status_code == 201
 
             # 5. The notifications arrive live: the badge counts up without a reload.

@@ -157,7 +157,7 @@ async function loadComments(post, box, onAdded) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
-        const res = await api(`/api/content/posts/${post.id}/comments`, { method: "POST", body: { body: input.value } });
+        const res = await api(`/api/content/posts/${post.id}/comments`, { method: "POST", body: { content: input.value } });
         const c = res.comment || res;
         form.before(commentEl(c));
         input.value = "";
