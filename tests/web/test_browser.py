@@ -23,7 +23,11 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ARTIFACTS = Path("test-artifacts/browser")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
+RUN = IN_CI or os.environ.get("TANVI_BROWSER") == "1"
+pytestmark = [
+    pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only,
+    pytest.mark.skipif(not RUN, reason="~20 s: runs under CI=true or TANVI_BROWSER=1"),
+]
 
 
 def _outfit_jpeg(path: Path) -> Path:
