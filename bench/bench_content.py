@@ -160,6 +160,40 @@ async def in_process(args: argparse.Namespace) -> None:
                       f", {args.clients} clients, {args.seconds:.0f} s each, "
                       f"{os.cpu_count()} CPUs, Python {pyplatform.python_version()}")
                 await run(client, users, args.clients, args.seconds)
+            await service_level(app, args.seconds)
+
+
+async def service_level(app: Any, seconds: float) -> None:
+    """The domain's own cost: `service.create_post` as one unit of work, no HTTP, with and
+    without the other domains' `post.created` consumers (search indexing, feeds...)."""
+    from tanvi_social.accounts.models import User
+    from tanvi_social.content import service
+    from tanvi_social.content.schemas import PostCreate
+
+    db = app.state.platform.db
+
+    def create(session: Any) -> int:
+        user = User(username="svcuser", email="svc@bench.test", password_hash="x")
+        session.add(user)
+        session.flush()
+        return user.id
+
+    uid = await db.run(create)
+    data = PostCreate(caption="Service look #ootd #linen", outfit_items=ITEMS, occasion="brunch")
+    for label, sink in (("with event consumers", db._event_sink), ("without consumers", None)):
+        saved = db._event_sink
+        db.set_event_sink(sink)
+        try:
+            n = 0
+            deadline = time.perf_counter() + seconds
+            start = time.perf_counter()
+            while time.perf_counter() < deadline:
+                await db.run(service.create_post, uid, data)
+                n += 1
+            rate = n / (time.perf_counter() - start)
+        finally:
+            db.set_event_sink(saved)
+        print(f"  service.create_post, {label:<22} {rate:9.0f} posts/s")
 
 
 async def against_server(args: argparse.Namespace) -> None:

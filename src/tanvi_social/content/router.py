@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import html
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -63,7 +63,7 @@ from tanvi_social.core.deps import PlatformDep, enforce_rate_limit
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unauthorized
 from tanvi_social.core.pagination import PageDep, Pagination
 from tanvi_social.core.platform import Platform
-from tanvi_social.core.responses import Envelope, MessageResponse, error_responses
+from tanvi_social.core.responses import MessageResponse, error_responses
 
 router = APIRouter(prefix="/api/content", tags=["content"])
 web_router = APIRouter(tags=["content"])
@@ -83,23 +83,12 @@ async def _write_limit(user: WriterUser, request: Request, response: Response) -
 
 writes = [Depends(_write_limit)]
 AUTH = (Unauthorized, Forbidden, 429)
+CHANGED: dict[int | str, dict[str, Any]] = {
+    200: {"model": ReactionResponse, "description": "The reaction type was changed"}}
 
 
 def base(platform: Platform) -> str:
     return platform.settings.public_base_url
-
-
-class ContentHealth(Envelope):
-    status: Literal["healthy"]
-    service: str
-    database_ms: float
-
-
-@router.get("/health", responses=error_responses(503))
-async def health(platform: PlatformDep) -> ContentHealth:
-    """The content service and its database."""
-    latency = await platform.db.ping()
-    return ContentHealth(status="healthy", service="content", database_ms=round(latency, 2))
 
 
 # --- posts -----------------------------------------------------------------------------------
@@ -193,7 +182,7 @@ async def _react(post_id: int, body: ReactionRequest | None, user: WriterUser,
 
 
 @router.post("/posts/{post_id}/likes", status_code=201, dependencies=writes,
-             responses=error_responses(*AUTH, NotFound, Conflict, 200))
+             responses={**error_responses(*AUTH, NotFound, Conflict), **CHANGED})
 async def like_post(post_id: Id, user: WriterUser, platform: PlatformDep, response: Response,
                     body: ReactionRequest | None = None) -> ReactionResponse:
     """React (like/love/fire/style_goals). 201 new; 200 type changed; 409 same again."""
@@ -201,7 +190,7 @@ async def like_post(post_id: Id, user: WriterUser, platform: PlatformDep, respon
 
 
 @router.post("/posts/{post_id}/like", status_code=201, dependencies=writes,
-             responses=error_responses(*AUTH, NotFound, Conflict, 200))
+             responses={**error_responses(*AUTH, NotFound, Conflict), **CHANGED})
 async def like_post_alias(post_id: Id, user: WriterUser, platform: PlatformDep,
                           response: Response, body: ReactionRequest | None = None
                           ) -> ReactionResponse:
