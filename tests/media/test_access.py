@@ -173,3 +173,17 @@ class TestUploadRateLimit:
         r = await upload(client, alice, encode(scene(1)))
         assert r.status_code == 429
         assert int(r.headers["Retry-After"]) >= 1
+
+
+class TestRevoke:
+    async def test_revoked_urls_stop_working(self, client: AsyncClient, factory: Factory,
+                                             platform) -> None:
+        alice = await factory.user()
+        media = await uploaded(client, alice)
+        await platform.db.run(service.claim_media, alice.id, [media["id"]])
+        assert (await client.get(media["urls"]["feed"])).status_code == 200
+        assert await platform.db.run(service.revoke_access, [media["id"]]) == 1
+        assert (await client.get(media["urls"]["feed"])).status_code == 404
+        r = await client.get(f"/api/media/{media['id']}", headers=alice.headers)
+        assert r.json()["media"]["attached"] is False
+        assert r.json()["media"]["urls"]["feed"] != media["urls"]["feed"]

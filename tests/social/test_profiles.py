@@ -224,3 +224,36 @@ class TestProfileSearch:
     async def test_per_page_out_of_range_is_422(self, client: AsyncClient) -> None:
         response = await client.get("/api/social/profiles", params={"per_page": 101})
         assert response.status_code == 422
+
+
+class TestProfileModeration:
+    async def test_filtered_bio_is_held_and_rejected_text_refused(
+            self, client: AsyncClient, factory: Factory, platform) -> None:
+        from tanvi_social.moderation.targets import get_target
+
+        mod = await factory.moderator()
+        mia, zoe = await factory.user(), await factory.user()
+        for pattern, action in (("cheapfakes", "hold"), ("slur", "reject")):
+            r = await client.post("/api/moderation/filters",
+                                  json={"pattern": pattern, "action": action},
+                                  headers=mod.headers)
+            assert r.status_code == 201, r.text
+        refused = await client.put("/api/social/profiles/me", json={"bio": "a slur here"},
+                                   headers=mia.headers)
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "content_rejected"
+        own = await set_profile(client, mia, bio="buy cheapfakes now", display_name="Mia",
+                                style_tags=["boho"])
+        assert own["moderation_state"] == "held"
+        assert own["bio"] == "buy cheapfakes now"
+        seen = (await client.get(f"/api/social/profiles/{mia.id}", headers=zoe.headers)).json()
+        assert seen["profile"]["is_limited"] is True
+        assert seen["profile"]["bio"] is None
+        assert seen["profile"]["display_name"] is None
+        assert seen["profile"]["moderation_state"] is None
+        target = get_target("profile")
+        assert target is not None
+        await platform.db.run(target.set_state, mia.id, "visible")
+        seen = (await client.get(f"/api/social/profiles/{mia.id}", headers=zoe.headers)).json()
+        assert seen["profile"]["bio"] == "buy cheapfakes now"
+        assert await platform.db.read(target.owner_of, mia.id) == mia.id

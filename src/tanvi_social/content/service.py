@@ -120,17 +120,17 @@ def hot_score(likes: int, comments: int, shares: int, saves: int, published: dat
 
 def bump_counters(session: Session, post_id: int, **deltas: int) -> dict[str, int]:
     """Atomically add to the post's counters, refresh hot_score; returns the new counts."""
-    values = {name: getattr(Post, name) + delta for name, delta in deltas.items()}
+    posts = Post.__table__  # Core UPDATEs: no ORM bulk-update bookkeeping on the hot path
+    values = {name: posts.c[name] + delta for name, delta in deltas.items()}
     row = session.execute(
-        update(Post).where(Post.id == post_id).values(**values)
-        .returning(Post.like_count, Post.comment_count, Post.share_count, Post.save_count,
-                   Post.published_at, Post.created_at)
-        .execution_options(synchronize_session=False)
+        update(posts).where(posts.c.id == post_id).values(**values)
+        .returning(posts.c.like_count, posts.c.comment_count, posts.c.share_count,
+                   posts.c.save_count, posts.c.published_at, posts.c.created_at)
     ).one()
     published = row.published_at or row.created_at
-    session.execute(update(Post).where(Post.id == post_id).values(
+    session.execute(update(posts).where(posts.c.id == post_id).values(
         hot_score=hot_score(row.like_count, row.comment_count, row.share_count, row.save_count,
-                            published)).execution_options(synchronize_session=False))
+                            published)))
     counts = {"likes": row.like_count, "comments": row.comment_count,
               "shares": row.share_count, "saves": row.save_count}
     record_event(session, PostEngagementChanged(post_id=post_id, counts=counts))

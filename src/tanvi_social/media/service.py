@@ -118,6 +118,18 @@ def claim_media(session: Session, owner_id: int, media_ids: Sequence[int]) -> li
     return [reads[i] for i in wanted]
 
 
+def revoke_access(session: Session, media_ids: Iterable[int]) -> int:
+    """Take images down (post removed by moderation, deleted message...): the capability key is
+    rotated, so every URL handed out so far stops working, and the images become unattached
+    (owner-only) until claimed again. Returns how many images were revoked."""
+    rows = session.scalars(select(Media).where(Media.id.in_(set(media_ids)))).all()
+    for row in rows:
+        row.access_key = secrets.token_urlsafe(16)
+        row.attached_at = None
+    session.flush()
+    return len(rows)
+
+
 def owned_media(session: Session, owner_id: int, media_id: int) -> Media:
     """The caller's own image, or NotFound (never reveals someone else's)."""
     media = session.get(Media, media_id)

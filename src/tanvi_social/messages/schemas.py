@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tanvi_social.core.pagination import Pagination
 from tanvi_social.core.responses import Envelope
@@ -16,17 +16,30 @@ MAX_BODY = 2000
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    participant_ids: list[int] = Field(min_length=1, max_length=MAX_GROUP_SIZE,
+    participant_ids: list[int] = Field(min_length=1, max_length=MAX_GROUP_SIZE - 1,
                                        description="The other people (you are added)")
     title: str | None = Field(default=None, max_length=100, description="Groups only")
 
 
 class MessageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Text, a shared post and/or an image: at least one of them."""
 
-    body: str | None = Field(default=None, max_length=MAX_BODY)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["body"], "properties": {"body": {"type": "string", "pattern": r"\S"}}},
+        {"required": ["post_id"], "properties": {"post_id": {"type": "integer"}}},
+        {"required": ["media_id"], "properties": {"media_id": {"type": "integer"}}},
+    ]})
+
+    body: str | None = Field(default=None, max_length=MAX_BODY, pattern=r"\S")
     post_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     media_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> MessageCreate:
+        if not (self.body and self.body.strip()) and self.post_id is None \
+                and self.media_id is None:
+            raise ValueError("A message needs text, a post or an image")
+        return self
 
 
 class SharedMedia(BaseModel):

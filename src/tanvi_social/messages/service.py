@@ -202,7 +202,8 @@ def create_conversation(session: Session, user_id: int,
     """Start a conversation; a one-to-one with the same person returns the existing one."""
     others = sorted(set(data.participant_ids) - {user_id})
     if not others:
-        raise InvalidState("Add at least one other person", code="no_participants")
+        raise Forbidden("You cannot start a conversation with only yourself",
+                        code="no_participants")
     if len(others) + 1 > MAX_GROUP_SIZE:
         raise InvalidState(f"A group has at most {MAX_GROUP_SIZE} people", code="group_too_large")
     found = set(session.scalars(select(User.id).where(User.id.in_(others), User.is_active)))

@@ -108,7 +108,8 @@ class AuditLogResponse(Envelope):
 class FilterCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pattern: str = Field(min_length=1, max_length=100)
+    pattern: str = Field(min_length=1, max_length=100, pattern=r"[^\W_]",
+                         description="A word or phrase (needs a letter or digit)")
     action: FilterActionName = "hold"
 
 
@@ -151,7 +152,8 @@ class AppealResponse(Envelope):
 class MutedWordCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    phrase: str = Field(min_length=1, max_length=100)
+    phrase: str = Field(min_length=1, max_length=100, pattern=r"[^\W_]",
+                        description="A word or phrase (needs a letter or digit)")
 
 
 class MutedWordRead(BaseModel):

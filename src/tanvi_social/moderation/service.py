@@ -90,7 +90,7 @@ def create_report(session: Session, reporter_id: int, data: ReportCreate) -> Rep
     """Report something; reports about the same target while it is open share one queue item."""
     owner_id = _visible_target(session, reporter_id, data.target_type, data.target_id)
     if owner_id == reporter_id:
-        raise InvalidState("You cannot report your own content", code="self_report")
+        raise Forbidden("You cannot report your own content", code="self_report")
     item = queue_ops.ensure_open_item(
         session, target_type=data.target_type, target_id=data.target_id, owner_id=owner_id,
         source=QueueSource.REPORT.value, reason=data.reason, details=data.details)

@@ -20,6 +20,11 @@ def _profile_state(session: Session, user_id: int, state: str) -> None:
                            code="unsupported_action")
 
 
-def setup(platform: Platform) -> None:
+def register_default_targets() -> None:
+    """Profiles are reportable even when the social domain registers no moderation hooks."""
     if get_target("profile") is None:
         register_target("profile", owner_of=_profile_owner, set_state=_profile_state)
+
+
+def setup(platform: Platform) -> None:
+    register_default_targets()

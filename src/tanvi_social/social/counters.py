@@ -12,9 +12,9 @@ def adjust_posts_count(session: Session, user_id: int, delta: int) -> None:
     """Add `delta` to the user's published-posts counter in SQL (never below zero)."""
     if delta == 0:
         return
+    profiles = Profile.__table__  # a Core UPDATE: no ORM bulk-update bookkeeping
     session.execute(
-        update(Profile).where(Profile.user_id == user_id)
-        .values(posts_count=case((Profile.posts_count + delta < 0, 0),
-                                 else_=Profile.posts_count + delta))
-        .execution_options(synchronize_session=False)
+        update(profiles).where(profiles.c.user_id == user_id)
+        .values(posts_count=case((profiles.c.posts_count + delta < 0, 0),
+                                 else_=profiles.c.posts_count + delta))
     )

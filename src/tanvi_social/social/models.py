@@ -84,6 +84,8 @@ class Profile(TimestampMixin, Base):
     size_info: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
     allow_followers: Mapped[bool] = mapped_column(default=True)
+    # visible | held | hidden | removed (moderation): non-owners see only the bare card otherwise
+    moderation_state: Mapped[str] = mapped_column(String(16), default="visible")
     followers_count: Mapped[int] = mapped_column(default=0)
     following_count: Mapped[int] = mapped_column(default=0)
     posts_count: Mapped[int] = mapped_column(default=0)

@@ -82,6 +82,7 @@ class ProfileRead(ProfileCard):
     budget_band: str | None = None
     allow_followers: bool = True
     size_info: dict[str, str] | None = Field(default=None, description="Owner only")
+    moderation_state: str | None = Field(default=None, description="Owner only")
     created_at: datetime | None = None
     updated_at: datetime | None = None
     viewer: ViewerState = Field(default_factory=ViewerState)

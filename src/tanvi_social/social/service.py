@@ -12,13 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
 from tanvi_social.core.db import record_event
-from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound
+from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
 from tanvi_social.social import compat, graph
@@ -55,6 +55,12 @@ from tanvi_social.social.schemas import (
 )
 from tanvi_social.social.vocabulary import normalise_tag, split_style_tags, terms
 
+
+class ModerationState:
+    VISIBLE = "visible"
+    HELD = "held"
+
+
 ACCEPTED = ConnectionState.ACCEPTED.value
 PENDING = ConnectionState.PENDING.value
 
@@ -81,6 +87,14 @@ def ensure_profile(session: Session, user_id: int, display_name: str | None = No
     return True
 
 
+def ensure_profiles(session: Session, user_ids: Iterable[int]) -> None:
+    """`ensure_profile` for several users with one lookup."""
+    ids = set(user_ids)
+    have = {p.user_id for p in session.scalars(select(Profile).where(Profile.user_id.in_(ids)))}
+    for uid in sorted(ids - have):
+        ensure_profile(session, uid)
+
+
 def _needs_approval(profile: Profile | None) -> bool:
     return profile is not None and (profile.visibility == Visibility.PRIVATE.value
                                     or not profile.allow_followers)
@@ -96,27 +110,30 @@ def _bump(session: Session, follower_id: int, target_id: int, delta: int) -> Non
 
 
 def _relations(session: Session, viewer_id: int, owner_id: int) -> ViewerState:
-    """The viewer's relation to one owner; NotFound when either blocked the other."""
+    """The viewer's relation to one owner, in one round trip; NotFound when blocked either way."""
     state = ViewerState(is_self=viewer_id == owner_id)
     if state.is_self:
         return state
-    blockers = set(session.scalars(select(Block.blocker_id).where(or_(
-        (Block.blocker_id == viewer_id) & (Block.blocked_id == owner_id),
-        (Block.blocker_id == owner_id) & (Block.blocked_id == viewer_id)))))
-    if blockers:
-        raise NotFound("Profile not found", code="profile_not_found")
-    for follower_id, conn_state in session.execute(
-        select(Connection.follower_id, Connection.state).where(or_(
+    rows = session.execute(union_all(
+        select(literal("block").label("kind"), Block.blocker_id.label("who")).where(or_(
+            (Block.blocker_id == viewer_id) & (Block.blocked_id == owner_id),
+            (Block.blocker_id == owner_id) & (Block.blocked_id == viewer_id))),
+        select(Connection.state.label("kind"), Connection.follower_id.label("who")).where(or_(
             (Connection.follower_id == viewer_id) & (Connection.target_id == owner_id),
-            (Connection.follower_id == owner_id) & (Connection.target_id == viewer_id)))
-    ):
-        if follower_id == viewer_id:
-            state.is_following = conn_state == ACCEPTED
-            state.follow_requested = conn_state == PENDING
+            (Connection.follower_id == owner_id) & (Connection.target_id == viewer_id))),
+        select(literal("mute").label("kind"), Mute.muter_id.label("who")).where(
+            Mute.muter_id == viewer_id, Mute.muted_id == owner_id),
+    )).all()
+    for kind, who in rows:
+        if kind == "block":
+            raise NotFound("Profile not found", code="profile_not_found")
+        if kind == "mute":
+            state.is_muted = True
+        elif who == viewer_id:
+            state.is_following = kind == ACCEPTED
+            state.follow_requested = kind == PENDING
         else:
-            state.is_followed_by = conn_state == ACCEPTED
-    state.is_muted = session.scalar(select(Mute.id).where(
-        Mute.muter_id == viewer_id, Mute.muted_id == owner_id)) is not None
+            state.is_followed_by = kind == ACCEPTED
     return state
 
 
@@ -139,9 +156,16 @@ def _card(user: Any, profile: Profile | None) -> ProfileCard:
     )
 
 
+def _moderated(profile: Profile | None, rel: ViewerState) -> bool:
+    return (profile is not None and not rel.is_self
+            and profile.moderation_state != ModerationState.VISIBLE)
+
+
 def _read(user: Any, profile: Profile | None, rel: ViewerState) -> ProfileRead:
     card = _card(user, profile).model_dump()
-    if profile is None or not _details_visible(profile, rel):
+    if _moderated(profile, rel):
+        card.update(display_name=None, avatar_url=None, avatar_media_id=None)
+    if profile is None or not _details_visible(profile, rel) or _moderated(profile, rel):
         return ProfileRead(**card, is_limited=True, viewer=rel,
                            allow_followers=profile.allow_followers if profile else True)
     return ProfileRead(
@@ -152,6 +176,7 @@ def _read(user: Any, profile: Profile | None, rel: ViewerState) -> ProfileRead:
         occasions=list(profile.occasions or []), budget_band=profile.budget_band,
         allow_followers=profile.allow_followers,
         size_info=dict(profile.size_info or {}) if rel.is_self else None,
+        moderation_state=profile.moderation_state if rel.is_self else None,
         created_at=profile.created_at, updated_at=profile.updated_at, viewer=rel,
     )
 
@@ -230,10 +255,37 @@ def _clean_list(values: list[str], *, lower: bool) -> list[str]:
     return list(seen.values())
 
 
+def _screen(session: Session, texts: list[str]) -> str:
+    """The moderation word filter over public profile text: 422 on reject, `held` on hold."""
+    try:
+        from tanvi_social.moderation.filters import screen_text
+    except ModuleNotFoundError:  # pragma: no cover - moderation not installed
+        return ModerationState.VISIBLE
+    decision = screen_text(session, " ".join(t for t in texts if t))
+    if decision.action == "reject":
+        raise ValidationFailed("This text is not allowed here", code="content_rejected",
+                               details=[{"loc": ["body"], "msg": "blocked by a content filter"}])
+    return ModerationState.HELD if decision.action == "hold" else ModerationState.VISIBLE
+
+
+def _flag_for_review(session: Session, user_id: int) -> None:
+    try:
+        from tanvi_social.moderation.queue import flag_for_review
+    except ModuleNotFoundError:  # pragma: no cover
+        return
+    flag_for_review(session, target_type="profile", target_id=user_id, owner_id=user_id,
+                    reason="filter")
+
+
 def _apply(session: Session, profile: Profile, data: ProfileWrite) -> list[str]:
     fields = data.model_fields_set
     values = data.model_dump(include=fields)
     changed: list[str] = []
+    texts = [values[k] for k in ("display_name", "bio", "location") if k in fields]
+    if (any(texts) and _screen(session, texts) == ModerationState.HELD
+            and profile.moderation_state == ModerationState.VISIBLE):
+        profile.moderation_state = ModerationState.HELD
+        _flag_for_review(session, profile.user_id)
     for name in ("display_name", "bio", "avatar_url", "avatar_media_id", "location",
                  "budget_band"):
         if name in fields:
@@ -335,8 +387,7 @@ def follow(session: Session, follower_id: int, target_id: int) -> ConnectionRead
     _active_user(session, target_id)
     if graph.blocked_either_way(session, follower_id, target_id):
         raise NotFound("User not found", code="user_not_found")
-    ensure_profile(session, follower_id)
-    ensure_profile(session, target_id)
+    ensure_profiles(session, (follower_id, target_id))
     target = session.get(Profile, target_id)
     state = PENDING if _needs_approval(target) else ACCEPTED
     now = utcnow()
@@ -697,3 +748,30 @@ def suggestions(session: Session, viewer_id: int, limit: int = 20) -> list[Sugge
     scored.sort(key=lambda t: (t[0], t[1]))
     return [s for _, _, s in scored[:limit]]
 
+
+
+# --- moderation target ("profile") ------------------------------------------------------------
+
+def profile_owner(session: Session, user_id: int) -> int | None:
+    user = session.get(User, user_id)
+    return user.id if user is not None and user.is_active else None
+
+
+def set_profile_state(session: Session, user_id: int, state: str) -> None:
+    """Moderation on a profile: `held` (filter) shows only a bare card until `visible` (approve).
+
+    Hiding or removing a person's profile is not a profile action: accounts are moderated with
+    warn, suspend or ban (the moderation domain's rule).
+    """
+    if state not in (ModerationState.VISIBLE, ModerationState.HELD):
+        raise InvalidState("Profiles are moderated with warn, suspend or ban",
+                           code="unsupported_action")
+    ensure_profile(session, user_id)
+    session.execute(update(Profile).where(Profile.user_id == user_id)
+                    .values(moderation_state=state).execution_options(synchronize_session=False))
+    record_event(session, ProfileUpdated(user_id=user_id))
+
+
+def can_view_profile(session: Session, viewer_id: int, user_id: int) -> bool:
+    return profile_owner(session, user_id) is not None and not graph.blocked_either_way(
+        session, viewer_id, user_id)

@@ -16,4 +16,11 @@ def setup(platform: Platform) -> None:
         await platform.db.run(service.ensure_profile, event.user_id, event.display_name)
 
     platform.bus.subscribe(UserRegistered, on_registered)
+    try:
+        from tanvi_social.moderation.targets import register_target
+    except ModuleNotFoundError:  # pragma: no cover - moderation not installed
+        pass
+    else:
+        register_target("profile", owner_of=service.profile_owner,
+                        set_state=service.set_profile_state, can_view=service.can_view_profile)
     tasks.register(platform)
