@@ -68,3 +68,28 @@ async def test_filtered_caption_is_held_until_approved(client: httpx.AsyncClient
     entries = (await client.get(f"{MOD}/audit-log?target_type=post",
                                 headers=mod.headers)).json()["entries"]
     assert [e["action"] for e in entries] == ["remove", "approve"]
+
+
+async def test_spam_heuristics_apply_to_new_posts(client: httpx.AsyncClient,
+                                                  factory: Factory) -> None:
+    author, viewer, mod = await factory.user(), await factory.user(), await factory.moderator()
+    r = await client.post("/api/content/posts", json={"caption": "https://cheap-bags.example/x"},
+                          headers=author.headers)
+    assert r.status_code == 201
+    assert r.json()["post"]["moderation_state"] == "held"
+    held_id = r.json()["post"]["id"]
+    assert (await client.get(f"/api/content/posts/{held_id}",
+                             headers=viewer.headers)).status_code == 404
+    items = (await client.get(f"{MOD}/queue?target_type=post", headers=mod.headers)).json()[
+        "items"]
+    assert [(i["target_id"], i["reason"]) for i in items] == [(held_id, "spam")]
+
+    text = "Follow me for amazing outfit deals today"
+    for _ in range(3):
+        r = await client.post("/api/content/posts", json={"caption": text}, headers=author.headers)
+        assert r.status_code == 201
+        assert r.json()["post"]["moderation_state"] == "visible"
+    r = await client.post("/api/content/posts", json={"caption": text}, headers=author.headers)
+    assert r.status_code == 429
+    assert r.json()["code"] == "spam_rate_limited"
+    assert int(r.headers["Retry-After"]) > 0
