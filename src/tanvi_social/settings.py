@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Where `make bench` stores its JSON results (default: bench/results in the source tree).
     bench_results_dir: Path | None = None
     public_base_url: str = "http://127.0.0.1:5000"
+    vapid_private_key: SecretStr | None = None  # PEM or raw base64url; else generated under var/
+    vapid_subject: str = "mailto:push@tanvi.social"
     log_json: bool | None = None
     sql_echo: bool = False
 

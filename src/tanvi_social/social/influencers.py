@@ -118,7 +118,7 @@ def _reads(session: Session, rows: list[Influencer]) -> list[InfluencerRead]:
             expertise_level=r.expertise_level, style_specialties=list(r.style_specialties or []),
             content_categories=list(r.content_categories or []),
             verification_status=r.verification_status, verified_at=r.verified_at,
-            created_at=r.created_at, influence_score=score, tier=tier_for(n),  # type: ignore[arg-type]
+            created_at=r.created_at, influence_score=score, tier=tier_for(n),
             metrics=metrics))
     return out
 

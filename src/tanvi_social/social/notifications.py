@@ -59,6 +59,10 @@ _TEMPLATES = {
 }
 
 
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _type_enabled(session: Session, recipient_id: int, type: str) -> bool:
     enabled = session.scalar(select(NotificationPreference.enabled).where(
         NotificationPreference.user_id == recipient_id, NotificationPreference.type == type))
@@ -104,6 +108,7 @@ def notify(session: Session, *, recipient_id: int, actor_id: int | None, type: s
         actors = [a for a in (note.actor_ids or []) if a != actor_id]
         if len(actors) == len(note.actor_ids or []):
             note.actor_count = note.actor_count + 1
+        assert actor_id is not None
         note.actor_ids = [actor_id, *actors][:MAX_GROUPED_ACTORS]
         note.actor_id = actor_id
         note.updated_at = now
@@ -223,9 +228,9 @@ def mark_read(session: Session, user_id: int, notification_id: int) -> Any:
 
 
 def mark_all_read(session: Session, user_id: int) -> int:
-    return session.execute(update(Notification).where(
+    return _rowcount(session.execute(update(Notification).where(
         Notification.recipient_id == user_id, Notification.is_read.is_(False))
-        .values(is_read=True).execution_options(synchronize_session=False)).rowcount or 0
+        .values(is_read=True).execution_options(synchronize_session=False)))
 
 
 def delete_notification(session: Session, user_id: int, notification_id: int) -> None:
@@ -260,9 +265,9 @@ def set_preferences(session: Session, user_id: int, values: dict[str, bool]) -> 
 def purge_expired(session: Session, retention_days: int) -> int:
     """Delete notifications whose last activity is older than the retention period."""
     cutoff = utcnow() - timedelta(days=retention_days)
-    return session.execute(delete(Notification).where(
+    return _rowcount(session.execute(delete(Notification).where(
         func.coalesce(Notification.updated_at, Notification.created_at) < cutoff)
-        .execution_options(synchronize_session=False)).rowcount or 0
+        .execution_options(synchronize_session=False)))
 
 
 def erase_actor(session: Session, user_id: int) -> None:

@@ -72,7 +72,7 @@ def _profile_for(i: int, username: str, ctx: Any) -> ProfileWrite:
         display_name=f"{first} {username.split('_')[-1].capitalize()}",
         bio=f"{main[5]} {first} on style, {tags[0]} edition.",
         location=rng.choice(CITIES), style_tags=tags, favorite_colors=colors,
-        favorite_brands=brands, occasions=main[3], budget_band=main[4],  # type: ignore[arg-type]
+        favorite_brands=brands, occasions=main[3], budget_band=main[4],
         size_info=rng.choice(SIZES),
         visibility="private" if i % 12 == 5 else ("followers" if i % 15 == 7 else "public"),
         allow_followers=i % 20 != 9,
@@ -129,7 +129,7 @@ def seed(session: Session, ctx: Any) -> int:
             continue
         persona = PERSONAS[ids.index(uid) % len(PERSONAS)]
         row = influencers.apply(session, uid, InfluencerApply(
-            influencer_type=kinds[i], expertise_level="expert" if i < 2 else "intermediate",  # type: ignore[arg-type]
+            influencer_type=kinds[i], expertise_level="expert" if i < 2 else "intermediate",
             style_specialties=persona[0][:2], content_categories=["outfits", "styling tips"],
             statement="Sharing daily outfits and styling tips."))
         if admin_id is not None and i < 3:

@@ -74,6 +74,11 @@ def _active_user(session: Session, user_id: int, *, code: str = "user_not_found"
     return user
 
 
+def rowcount(result: Any) -> int:
+    """Rows a DML statement touched (typed access to the cursor result's rowcount)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def ensure_profile(session: Session, user_id: int, display_name: str | None = None) -> bool:
     """Create the user's profile if missing (idempotent, safe under concurrency)."""
     if session.get(Profile, user_id) is not None:
@@ -149,7 +154,7 @@ def _card(user: Any, profile: Profile | None) -> ProfileCard:
         display_name=profile.display_name if profile else None,
         avatar_url=profile.avatar_url if profile else None,
         avatar_media_id=profile.avatar_media_id if profile else None,
-        visibility=profile.visibility if profile else "public",  # type: ignore[arg-type]
+        visibility=profile.visibility if profile else "public",
         followers_count=profile.followers_count if profile else 0,
         following_count=profile.following_count if profile else 0,
         posts_count=profile.posts_count if profile else 0,
@@ -375,7 +380,7 @@ def vocabulary(session: Session) -> list[StyleTermRead]:
 
 def _connection_read(conn: Connection, c: compat.Compatibility | None) -> ConnectionRead:
     return ConnectionRead(id=conn.id, follower_id=conn.follower_id, target_id=conn.target_id,
-                          status=conn.state, created_at=conn.created_at,  # type: ignore[arg-type]
+                          status=conn.state, created_at=conn.created_at,
                           style_compatibility_score=c.score if c else None,
                           shared_style_tags=c.shared_style_tags if c else [])
 
@@ -611,8 +616,8 @@ def block(session: Session, blocker_id: int, blocked_id: int) -> RelationRead:
 
 
 def unblock(session: Session, blocker_id: int, blocked_id: int) -> None:
-    gone = session.execute(delete(Block).where(Block.blocker_id == blocker_id,
-                                               Block.blocked_id == blocked_id)).rowcount
+    gone = rowcount(session.execute(delete(Block).where(Block.blocker_id == blocker_id,
+                                                        Block.blocked_id == blocked_id)))
     if not gone:
         raise NotFound("You have not blocked this account", code="not_blocked")
     record_activity(session, user_id=blocker_id, type="unblock", target_type="user",
@@ -639,8 +644,8 @@ def mute(session: Session, muter_id: int, muted_id: int) -> RelationRead:
 
 
 def unmute(session: Session, muter_id: int, muted_id: int) -> None:
-    gone = session.execute(delete(Mute).where(Mute.muter_id == muter_id,
-                                              Mute.muted_id == muted_id)).rowcount
+    gone = rowcount(session.execute(delete(Mute).where(Mute.muter_id == muter_id,
+                                                       Mute.muted_id == muted_id)))
     if not gone:
         raise NotFound("You have not muted this account", code="not_muted")
     record_activity(session, user_id=muter_id, type="unmute", target_type="user",
