@@ -123,6 +123,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--out", default=None, help="write the JSON result here")
     args = parser.parse_args()
+    from tanvi_social.migrations.runner import upgrade
+
+    upgrade(args.database_url)  # bring the data set's schema up to date with every domain
     port = free_port()
     env = {**os.environ, "TANVI_DATABASE_URL": args.database_url, "TANVI_SECRET_KEY": SECRET,
            "TANVI_RATE_LIMITS_ENABLED": "false", "TANVI_ENV": "prod"}

@@ -32,7 +32,7 @@ from tanvi_social.settings import Settings, get_settings
 log = logging.getLogger("tanvi_social.app")
 
 DOMAINS = [
-    "accounts", "social", "content", "media", "community", "inspiration", "messages",
+    "accounts", "social", "media", "content", "community", "inspiration", "messages",
     "moderation", "analytics", "realtime", "health", "web",
 ]
 

@@ -141,3 +141,7 @@ def version() -> None:
 def main() -> None:  # pragma: no cover
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()
+
+
+if __name__ == "__main__":  # `python -m tanvi_social.cli ...`
+    main()

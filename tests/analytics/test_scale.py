@@ -67,6 +67,25 @@ def _services_reachable() -> str | None:
     return None
 
 
+def _claim_redis_db() -> str:
+    """A Redis database of our own: other test runs on this machine share db 15."""
+    import redis
+
+    base = make_url(REDIS_URL.replace("redis://", "postgresql://", 1))
+    for db in range(1, 15):
+        url = f"redis://{base.host or '127.0.0.1'}:{base.port or 6379}/{db}"
+        client = redis.Redis.from_url(url)
+        try:
+            if client.set("tanvi:test-claim", uuid.uuid4().hex, nx=True, ex=300):
+                for key in client.scan_iter("tanvi:*"):
+                    if key != b"tanvi:test-claim":
+                        client.delete(key)
+                return url
+        finally:
+            client.close()
+    pytest.skip("no free Redis database")
+
+
 @pytest.fixture
 def scale_server(tmp_path: Path) -> Iterator[ServerProcess]:
     problem = _services_reachable()
@@ -74,9 +93,7 @@ def scale_server(tmp_path: Path) -> Iterator[ServerProcess]:
         if IN_CI:
             pytest.fail(f"scale mode needs PostgreSQL and Redis under CI: {problem}")
         pytest.skip(problem)
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis_url = _claim_redis_db()
     admin = make_url(PG_URL).set(drivername="postgresql+psycopg")
     name = f"tanvi_scale_{uuid.uuid4().hex[:8]}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -92,7 +109,7 @@ def scale_server(tmp_path: Path) -> Iterator[ServerProcess]:
     db.sync_engine.dispose()
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
-    env = {"TANVI_DATABASE_URL": url, "TANVI_REDIS_URL": REDIS_URL,
+    env = {"TANVI_DATABASE_URL": url, "TANVI_REDIS_URL": redis_url,
            "TANVI_VAR_DIR": str(tmp_path), "TANVI_MEDIA_DIR": str(tmp_path / "media"),
            "TANVI_RATE_LIMITS_ENABLED": "false", "TANVI_ENV": "test",
            "TANVI_SECRET_KEY": "scale-test-secret-" + "z" * 30,
@@ -102,6 +119,9 @@ def scale_server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield server
     finally:
         server.stop()
+        import redis
+
+        redis.Redis.from_url(redis_url).delete("tanvi:test-claim")
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = :n"), {"n": name})

@@ -50,3 +50,21 @@ async def test_similar_palette_orders_by_colour_distance(client: AsyncClient,
     similar = r.json()["similar"]
     assert [s["post"]["id"] for s in similar] == [near["id"], far["id"]]
     assert similar[0]["distance"] < similar[1]["distance"]
+
+
+async def test_brand_fit_sums_visible_fit_notes(client: AsyncClient, factory: Factory) -> None:
+    mia = await factory.user()
+    for i, fit in enumerate(["small", "small", "true", "large"]):
+        mid = await photo(client, mia, [(f"#{i + 1}0{i + 2}0{i + 3}0", 1.0)])
+        r = await client.post(f"/api/media/{mid}/tags", json={
+            "x": 0.5, "y": 0.5, "category": "jeans", "brand": "Levi's", "fit": fit},
+            headers=mia.headers)
+        assert r.status_code == 201, r.text
+        await make_post(client, mia, f"fit {i}", media_ids=[mid],
+                        visibility="private" if fit == "large" else "public")
+    r = await client.get("/api/content/brands/levi's/fit")
+    assert r.status_code == 200
+    assert r.json()["fit"] == [{"brand": "Levi's", "category": "jeans", "small": 2, "true": 1,
+                                "large": 0, "total": 3, "verdict": "runs small"}]
+    r = await client.get("/api/content/brands/LEVI'S/fit", headers=mia.headers)
+    assert r.json()["fit"][0]["total"] == 4

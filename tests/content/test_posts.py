@@ -314,3 +314,25 @@ async def test_public_page_escapes_html(client: AsyncClient, factory: Factory) -
     r = await client.get(f"/p/{private['id']}")
     assert r.status_code == 404
     assert "hush" not in r.text
+
+
+async def test_community_posts_follow_community_access(client: AsyncClient,
+                                                       factory: Factory) -> None:
+    owner = await factory.user()
+    outsider = await factory.user()
+    r = await client.post("/api/community/communities",
+                          json={"name": "Quiet closet", "privacy": "private"},
+                          headers=owner.headers)
+    assert r.status_code == 201, r.text
+    cid = r.json()["community"]["id"]
+    r = await client.post("/api/content/posts", json={"caption": "members only",
+                                                      "community_id": cid},
+                          headers=outsider.headers)
+    assert r.status_code == 404
+    post = await make_post(client, owner, "members only", community_id=cid)
+    assert (await client.get(f"/api/content/posts/{post['id']}",
+                             headers=outsider.headers)).status_code == 404
+    r = await client.get(f"/api/content/posts?community_id={cid}", headers=outsider.headers)
+    assert r.json()["posts"] == []
+    r = await client.get(f"/api/content/posts?community_id={cid}", headers=owner.headers)
+    assert [p["id"] for p in r.json()["posts"]] == [post["id"]]

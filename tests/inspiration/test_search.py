@@ -111,3 +111,23 @@ class TestProfileAndTagSearch:
         assert (await client.get(SEARCH, params={"q": "x", "type": "nope"})).status_code == 422
         r = await client.get(SEARCH, params={"q": '"*:)(-^ OR AND NEAR'})
         assert r.status_code == 200
+
+
+class TestCommunitySearch:
+    async def test_by_word_and_typo_secret_hidden(self, client: AsyncClient,
+                                                  factory: Factory) -> None:
+        owner, other = await factory.users(2)
+        for name, privacy in (("Linen Lovers Club", "public"), ("Secret Linen Society", "secret"),
+                              ("Denim Daily", "public")):
+            r = await client.post("/api/community/communities", headers=owner.headers,
+                                  json={"name": name, "privacy": privacy,
+                                        "description": "all about natural fabrics"})
+            assert r.status_code == 201, r.text
+        titles = [h["title"] for h in (await client.get(SEARCH, params={
+            "q": "linen", "type": "communities"}, headers=other.headers)).json()["results"]]
+        assert titles == ["Linen Lovers Club"]
+        owner_titles = [h["title"] for h in (await client.get(SEARCH, params={
+            "q": "linen", "type": "communities"}, headers=owner.headers)).json()["results"]]
+        assert set(owner_titles) == {"Linen Lovers Club", "Secret Linen Society"}
+        typo = (await client.get(SEARCH, params={"q": "denmi daily", "type": "communities"}))
+        assert [h["title"] for h in typo.json()["results"]] == ["Denim Daily"]

@@ -187,6 +187,19 @@ class TestReupload:
         assert await media_count(platform) == 1
 
 
+class TestConcurrentReupload:
+    async def test_same_image_at_once_gives_one_row(self, client: AsyncClient, factory: Factory,
+                                                    platform) -> None:
+        import asyncio
+
+        alice = await factory.user()
+        data = encode(scene(12))
+        results = await asyncio.gather(*(upload(client, alice, data) for _ in range(4)))
+        assert sorted(r.status_code for r in results) == [200, 200, 200, 201]
+        assert len({r.json()["media"]["id"] for r in results}) == 1
+        assert await media_count(platform) == 1
+
+
 class TestClaimContract:
     async def test_claim_media_requires_every_id_to_be_the_owners(
         self, client: AsyncClient, factory: Factory, platform

@@ -124,6 +124,13 @@ def become_mentor(session: Session, user_id: int, data: MentorCreate) -> MentorR
     return _reads(session, [m])[0]
 
 
+def my_mentor(session: Session, user_id: int) -> MentorRead:
+    m = session.scalar(select(Mentor).where(Mentor.user_id == user_id))
+    if m is None:
+        raise _mentor_not_found()
+    return _reads(session, [m])[0]
+
+
 def update_mentor(session: Session, user_id: int, data: MentorUpdate) -> MentorRead:
     m = session.scalar(select(Mentor).where(Mentor.user_id == user_id).with_for_update())
     if m is None:

@@ -375,6 +375,12 @@ async def become_mentor(body: MentorCreate, platform: PlatformDep,
     return MentorResponse(mentor=mentor, message="You are now a mentor")
 
 
+@router.get("/mentors/me", responses=error_responses(NotFound, Unauthorized))
+async def my_mentor_profile(platform: PlatformDep, user: CurrentUser) -> MentorResponse:
+    """The caller's own mentor profile (404 when they are not a mentor)."""
+    return MentorResponse(mentor=await platform.db.read(mentoring.my_mentor, user.user_id))
+
+
 @router.put("/mentors/me", responses=error_responses(NotFound, Conflict, Unauthorized))
 async def update_mentor(body: MentorUpdate, platform: PlatformDep,
                         user: WriterUser) -> MentorResponse:

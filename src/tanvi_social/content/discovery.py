@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.content import service
 from tanvi_social.content.access import get_visible_post, visible_posts_clause
 from tanvi_social.content.models import Post, PostMedia
-from tanvi_social.content.schemas import ShopItem, SimilarPost
+from tanvi_social.content.schemas import BrandFitRow, ShopItem, SimilarPost
 from tanvi_social.media import service as media_service
 from tanvi_social.media.colors import color_distance
 
@@ -72,3 +72,23 @@ def similar_palette(session: Session, viewer_id: int | None, post_id: int, limit
     reads = service.build_post_reads(session, viewer_id, [p for _, p in top], base_url=base_url)
     return [SimilarPost(post=r, distance=round(d, 2)) for (d, _), r in zip(top, reads,
                                                                           strict=True)]
+
+
+def brand_fit(session: Session, viewer_id: int | None, brand: str) -> list[BrandFitRow]:
+    """Fit notes (small / true / large) tagged on the photos of posts the viewer may see,
+    summed per garment category; a verdict once a category has three notes."""
+    media_ids = select(PostMedia.media_id).join(Post, Post.id == PostMedia.post_id).where(
+        visible_posts_clause(session, viewer_id), Post.is_draft.is_(False))
+    ids = list(session.scalars(media_ids))
+    rows = media_service.fit_summary(session, ids, brand=brand) if ids else []
+    out = []
+    for r in rows:
+        verdict = None
+        if r["total"] >= 3:
+            best = max(("small", "true", "large"), key=lambda k: (r[k], k == "true"))
+            verdict = {"small": "runs small", "true": "true to size",
+                       "large": "runs large"}[best]
+        out.append(BrandFitRow(brand=r["brand"], category=r["category"], small=r["small"],
+                               true=r["true"], large=r["large"], total=r["total"],
+                               verdict=verdict))
+    return out

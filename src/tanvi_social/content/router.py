@@ -21,6 +21,7 @@ from tanvi_social.content import (
 )
 from tanvi_social.content.schemas import (
     AnalysisResponse,
+    BrandFitResponse,
     ChallengeCreate,
     ChallengeListResponse,
     ChallengeResponse,
@@ -168,6 +169,14 @@ async def similar_palette(post_id: Id, user: OptionalUser, platform: PlatformDep
     similar = await platform.db.read(discovery.similar_palette, user.user_id if user else None,
                                      post_id, limit, base(platform))
     return SimilarPaletteResponse(post_id=post_id, similar=similar)
+
+
+@router.get("/brands/{name}/fit", responses=error_responses(Unauthorized))
+async def brand_fit(name: Annotated[str, Path(min_length=1, max_length=80)], user: OptionalUser,
+                    platform: PlatformDep) -> BrandFitResponse:
+    """How a brand fits, summed from the fit notes tagged on posts' photos, per category."""
+    rows = await platform.db.read(discovery.brand_fit, user.user_id if user else None, name)
+    return BrandFitResponse(brand=name, fit=rows)
 
 
 # --- reactions -------------------------------------------------------------------------------

@@ -654,3 +654,18 @@ class SimilarPost(BaseModel):
 class SimilarPaletteResponse(Envelope):
     post_id: int
     similar: list[SimilarPost]
+
+
+class BrandFitRow(BaseModel):
+    brand: str
+    category: str
+    small: int
+    true: int
+    large: int
+    total: int
+    verdict: Literal["runs small", "true to size", "runs large"] | None = None
+
+
+class BrandFitResponse(Envelope):
+    brand: str
+    fit: list[BrandFitRow]

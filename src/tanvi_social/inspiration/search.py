@@ -1,6 +1,6 @@
 """Full-text search over posts, profiles, communities and tags.
 
-The index is `search_documents` (one row per searchable thing), kept in sync by content and social
+The index is `search_documents` (one row per post and profile), kept in sync by content and social
 events (a deleted post's row is removed in the same request, after its commit), and always
 re-checked against the live visibility rule at query time, so nothing private ever leaks.
 
@@ -192,39 +192,15 @@ def index_profile(session: Session, user_id: int) -> bool:
     return True
 
 
-def index_community(session: Session, community_id: int) -> bool:
-    """(Re)index a community by name, description and tags (when the community domain exists)."""
-    models = adapters.module("community.models")
-    cls = getattr(models, "Community", None) if models is not None else None
-    if cls is None:
-        return False
-    c = session.get(cls, community_id)
-    if c is None or getattr(c, "deleted_at", None) is not None:
-        remove(session, "community", community_id)
-        return False
-    tags = getattr(c, "tags", None) or []
-    _upsert(session, "community", community_id, name=str(c.name)[:200],
-            body=str(getattr(c, "description", "") or ""),
-            tags=" ".join(norm_tag(t) for t in tags if isinstance(t, str)), brands="",
-            colours="", categories=str(getattr(c, "community_type", "") or ""),
-            owner_id=getattr(c, "creator_id", None),
-            popularity=int(getattr(c, "member_count", 0) or getattr(c, "members_count", 0) or 0))
-    return True
-
-
 def reindex_all(session: Session) -> dict[str, int]:
     """Rebuild every document (backfill after a restore or for the benchmark data set)."""
     from tanvi_social.content.models import Post
 
-    counts = {"post": 0, "profile": 0, "community": 0}
+    counts = {"post": 0, "profile": 0}
     for pid in session.scalars(select(Post.id).where(Post.deleted_at.is_(None))):
         counts["post"] += index_post(session, pid)
     for uid in session.scalars(select(User.id)):
         counts["profile"] += index_profile(session, uid)
-    models = adapters.module("community.models")
-    if models is not None and hasattr(models, "Community"):
-        for cid in session.scalars(select(models.Community.id)):
-            counts["community"] += index_community(session, cid)
     return counts
 
 
@@ -242,7 +218,8 @@ def _sqlite_match(parsed: ParsedQuery) -> str:
 
 
 def _pg_tsquery(words: list[str]) -> str:
-    return " & ".join(f"{w}:*" for w in words if w.isalnum() or w.replace("_", "").isalnum())
+    parts = [p for w in words for p in w.split("_") if p.isalnum()]
+    return " & ".join(f"{p}:*" for p in parts)
 
 
 def _text_candidates(session: Session, kind: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
@@ -376,13 +353,37 @@ def _search_profiles(session: Session, viewer_id: int | None, q: str,
 
 def _search_communities(session: Session, viewer_id: int | None,
                         parsed: ParsedQuery) -> list[SearchHit]:
+    """Communities are few: score the live ones the viewer may know of, read straight from the
+    community tables (words in the name ×3, in tags/category ×2, in the description ×1, plus
+    trigram similarity of the name for typos)."""
+    models = adapters.module("community.models")
     access = adapters.module("community.access")
-    found = _text_candidates(session, "community", parsed)
-    if access is None:
+    if models is None or access is None or not parsed.words:
         return []
-    hits = [SearchHit(type="community", id=i, title="", score=round(s, 6)) for i, s in found
-            if access.can_view_community(session, viewer_id, i)]
-    hits.sort(key=lambda h: (-h.score, -h.id))
+    c = models.Community
+    rows = session.scalars(select(c).where(c.deleted_at.is_(None))
+                           .order_by(c.members_count.desc(), c.id).limit(2000)).all()
+    needle = " ".join(parsed.words)
+    hits: list[SearchHit] = []
+    for row in rows:
+        name_words = set(_words(row.name))
+        tag_words = set(_words(" ".join([*(row.tags or []), row.category or ""])))
+        desc_words = set(_words(row.description or ""))
+        score = 0.0
+        for w in parsed.words:
+            score += 3 * any(x.startswith(w) for x in name_words)
+            score += 2 * any(x.startswith(w) for x in tag_words)
+            score += 1 * any(x.startswith(w) for x in desc_words)
+        sim = word_similarity(needle, row.name)
+        if sim >= NAME_THRESHOLD:
+            score += 2 * sim
+        if score <= 0 or not access.can_see_card(session, viewer_id, row):
+            continue
+        score *= 1 + 0.1 * math.log1p(row.members_count or 0)
+        hits.append(SearchHit(type="community", id=row.id, title=row.name,
+                              snippet=(row.description or "")[:200] or None, score=round(score, 6),
+                              detail={"members": row.members_count, "category": row.category}))
+    hits.sort(key=lambda h: (-h.score, h.id))
     return hits
 
 
@@ -421,12 +422,4 @@ def _present(session: Session, viewer_id: int | None, hits: list[SearchHit]) -> 
             if h.type == "profile" and h.id in cards:
                 h.user = cards[h.id]
                 h.title = cards[h.id].display_name or cards[h.id].username
-    communities = [h.id for h in hits if h.type == "community"]
-    if communities:
-        docs = {d.ref_id: d for d in session.scalars(select(SearchDocument).where(
-            SearchDocument.kind == "community", SearchDocument.ref_id.in_(communities)))}
-        for h in hits:
-            if h.type == "community" and h.id in docs:
-                h.title = docs[h.id].name
-                h.snippet = docs[h.id].body[:200] or None
     return [h for h in hits if h.title]

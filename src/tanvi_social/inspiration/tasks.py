@@ -83,8 +83,7 @@ async def refresh_job(platform: Any, **_: Any) -> TrendRefreshResult:
 
 
 def register(platform: Any) -> None:
-    """Register the job with core.jobs when that module exists."""
-    jobs = adapters.module("core.jobs")
-    if jobs is not None and hasattr(jobs, "register_job"):
-        jobs.register_job("inspiration.detect_trends", refresh_job,
-                          every_seconds=TREND_EVERY_SECONDS)
+    """Register the detection job with core.jobs (every TREND_EVERY_SECONDS)."""
+    from tanvi_social.core.jobs import register_job
+
+    register_job("inspiration.detect_trends", refresh_job, every_seconds=TREND_EVERY_SECONDS)

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 TIMELINE_CAP = 800
 FANOUT_LIMIT = 5000
-MAX_ROUNDS = 4
+MAX_ROUNDS = 6
 
 Entry = tuple[datetime, int]  # (created_at, post id)
 
@@ -276,7 +276,8 @@ async def redis_page(platform: Any, viewer_id: int, cursor: str | None,
             return items, None
         position = entries[-1]
         batch = min(batch * 2, 200)
-    return items, encode_cursor(*position) if position and items else None
+    # Rounds exhausted (a long run of filtered entries): resume after the last one scanned.
+    return items, encode_cursor(*position) if position else None
 
 
 async def home_timeline(platform: Any, viewer_id: int, cursor: str | None,

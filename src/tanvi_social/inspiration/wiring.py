@@ -39,14 +39,4 @@ def setup(platform: Platform) -> None:
     social_events = adapters.module("social.events")
     if social_events is not None and hasattr(social_events, "ProfileUpdated"):
         platform.bus.subscribe(social_events.ProfileUpdated, on_profile)
-    community_events = adapters.module("community.events")
-    if community_events is not None:
-
-        async def on_community(event: Any) -> None:
-            await platform.db.run(search.index_community, event.community_id)
-
-        for name in ("CommunityCreated", "CommunityUpdated", "CommunityDeleted"):
-            cls = getattr(community_events, name, None)
-            if cls is not None and "community_id" in getattr(cls, "__dataclass_fields__", {}):
-                platform.bus.subscribe(cls, on_community)
     tasks.register(platform)

@@ -434,12 +434,12 @@ def fit_summary(session: Session, media_ids: Iterable[int] | None = None, *,
         query = query.where(MediaTag.brand_key == brand_key(brand))
     if media_ids is not None:
         query = query.where(MediaTag.media_id.in_(set(media_ids)))
-    summary: dict[tuple[str, str], dict[str, Any]] = {}
+    summary: dict[tuple[str | None, str], dict[str, Any]] = {}
     for key, shown, category, fit, count in session.execute(query):
         entry = summary.setdefault((key, category.lower()), {
             "brand": shown, "category": category.lower(), "small": 0, "true": 0, "large": 0,
             "total": 0})
-        entry[fit] += count
+        entry[str(fit)] += count
         entry["total"] += count
     return sorted(summary.values(), key=lambda e: (-e["total"], e["brand"], e["category"]))
 

@@ -126,7 +126,7 @@ function postCard(post) {
     commentBtn.setAttribute("aria-expanded", String(open));
     if (open) await loadComments(post, commentList, () => { comments += 1; commentCount.textContent = String(comments); });
   });
-  const media = (post.media || [])[0];
+  const media = (post.media || [])[0] || (post.image_url ? { urls: { feed: post.image_url } } : null);
   const palette = media?.palette || [];
   return h("article", { class: "card post", dataset: { postId: post.id } },
     h("div", { class: "post-head" }, avatar(author),
@@ -157,7 +157,7 @@ async function loadComments(post, box, onAdded) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
-        const res = await api(`/api/content/posts/${post.id}/comments`, { method: "POST", body: { body: input.value } });
+        const res = await api(`/api/content/posts/${post.id}/comments`, { method: "POST", body: { content: input.value } });
         const c = res.comment || res;
         form.before(commentEl(c));
         input.value = "";
@@ -191,7 +191,7 @@ async function homeView() {
     try {
       const data = await api(`${path}?limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
       const posts = postsOf(data);
-      posts.forEach((p) => feed.append(postCard(p.post || p)));
+      posts.forEach((item) => feed.append(postCard(item.post ? { ...item.post, reason: item.reason } : item)));
       cursor = data.next_cursor;
       done = !cursor || posts.length === 0;
       sentinel.textContent = done ? (feed.children.length ? "You're all caught up ✨" :
@@ -225,7 +225,7 @@ function trendingCard() {
     const trends = (data.trends || []).slice(0, 6);
     if (!trends.length) { list.replaceChildren(h("li", { class: "muted" }, "No trends detected yet.")); return; }
     list.replaceChildren(...trends.map((t) => h("li", {},
-      h("a", { href: `#/search?q=${encodeURIComponent("#" + (t.name || t.key))}` }, `#${t.name || t.key}`),
+      h("a", { href: `#/search?q=${encodeURIComponent("#" + (t.term || t.name))}` }, `#${t.term || t.name}`),
       t.stage ? h("span", { class: "stage" }, t.stage) : null)));
   }).catch(() => list.replaceChildren(h("li", { class: "muted" }, "Trends are unavailable.")));
   return card;
@@ -334,7 +334,7 @@ async function profileView(id) {
         followBtn),
       h("section", { class: "grid", "aria-label": "Posts" },
         postsOf(posts).map((post) => h("a", { href: `#/post/${post.id}`, "aria-label": post.caption || "Post" },
-          photo((post.media || [])[0])))));
+          photo((post.media || [])[0] || (post.image_url ? { urls: { feed: post.image_url } } : null))))));
   } catch (e) { content.replaceChildren(h("p", { class: "empty" }, e.status === 404 ? "This profile is not available." : e.message)); }
 }
 
@@ -378,12 +378,10 @@ async function connectStream() {
     const ticket = await streamTicket();
     const source = new EventSource(`/api/social/notifications/stream?ticket=${encodeURIComponent(ticket)}`);
     state.stream = source;
-    source.addEventListener("notification", (ev) => {
-      const n = JSON.parse(ev.data);
+    source.addEventListener("notification.created", () => {
       setUnread(state.unread + 1);
-      const list = document.getElementById("notification-list");
-      if (list) { list.querySelector(".empty")?.remove(); list.prepend(notificationEl({ ...n, is_read: false, created_at: n.created_at || new Date().toISOString() })); }
-      toast(notificationText(n));
+      if (document.getElementById("notification-list")) notificationsView();
+      else toast("New notification");
     });
     source.onerror = () => { source.close(); state.stream = null; setTimeout(connectStream, 5000); };
   } catch { setTimeout(connectStream, 10000); }
@@ -456,7 +454,7 @@ async function boardsView() {
   const form = h("form", { class: "row" }, name, h("button", { class: "btn", type: "submit" }, "Create"));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    try { await api("/api/inspiration/moodboards", { method: "POST", body: { title: name.value, name: name.value } }); route(); }
+    try { await api("/api/inspiration/moodboards", { method: "POST", body: { title: name.value } }); route(); }
     catch (e) { toast(e.message); }
   });
   page("board", "Mood boards", form, list);
