@@ -47,7 +47,7 @@ class PushSubscriptionIn(BaseModel):
 
     endpoint: str = Field(min_length=8, max_length=1000)
     keys: PushKeys
-    expirationTime: int | None = None
+    expirationTime: int | None = Field(default=None, ge=0, le=2**53)
     types: list[str] | None = Field(
         default=None, max_length=50,
         description="Notification types to push (e.g. like, comment, follow); omitted = all")
