@@ -136,6 +136,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         await asyncio.sleep(2.0)
         rss_after = rss_kib(server.pid)
         latencies: list[float] = []
+        per_broadcast: list[dict[str, float]] = []
         for b in range(args.broadcasts):
             arrived: list[float] = []
 
@@ -151,7 +152,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 "name": "post.created", "post_id": post_id, "author_id": author,
                 "visibility": "public"}))
             await asyncio.wait_for(asyncio.gather(*waiters), timeout=120)
-            latencies += [(t - sent) * 1000 for t in arrived]
+            these = sorted((t - sent) * 1000 for t in arrived)
+            per_broadcast.append({"p50_ms": round(statistics.median(these), 1),
+                                  "p99_ms": round(these[int(len(these) * 0.99) - 1], 1),
+                                  "max_ms": round(these[-1], 1)})
+            latencies += these
             await asyncio.sleep(0.5)
         latencies.sort()
         rss_final = rss_kib(server.pid)
@@ -164,7 +169,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "kib_per_connection": round((rss_after - rss_before) / n, 1),
             "latency_ms_p50": round(statistics.median(latencies), 1),
             "latency_ms_p99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
-            "latency_ms_max": round(latencies[-1], 1),
+            "latency_ms_max": round(latencies[-1], 1), "per_broadcast": per_broadcast,
             "python": pyplatform.python_version(), "cpus": os.cpu_count(),
         }
     finally:

@@ -80,12 +80,15 @@ def compatible_users(session: Session, user_id: int, authors: Iterable[int],
     compat = adapters.module("social.compat")
     scores: dict[int, float] = {}
     if compat is not None and hasattr(compat, "load_signals"):
-        signals = compat.load_signals(session, [user_id, *pool])
-        mine = signals.get(user_id)
+        # The viewer's full signals (profile + posts + saves) against the candidates' profile
+        # traits: one profile read for the pool instead of every candidate's post history.
+        mine = compat.load_signals(session, [user_id]).get(user_id)
         if mine is None:
             return {}
+        theirs = {p.user_id: compat.profile_signals(p) for p in session.scalars(
+            select(Profile).where(Profile.user_id.in_(pool)))}
         for uid in pool:
-            s = compat.score(mine, signals.get(uid, compat.StyleSignals())).score
+            s = compat.score(mine, theirs.get(uid, compat.StyleSignals())).score
             if s >= COMPATIBLE_MIN:
                 scores[uid] = s / 100.0
     else:
