@@ -78,6 +78,9 @@ async def test_check_post_link_only_and_repeats(factory: Factory, platform: Any)
     decisions = [(await db.run(spam.check_post, u.id, other)).action for u in users]
     assert decisions[:spam.GLOBAL_REPEAT_LIMIT - 1] == ["allow"] * (spam.GLOBAL_REPEAT_LIMIT - 1)
     assert decisions[spam.GLOBAL_REPEAT_LIMIT - 1] == "hold"
+    # Short common captions never count across accounts.
+    common = [(await db.run(spam.check_post, u.id, "Outfit of the day")).action for u in users]
+    assert common == ["allow"] * len(users)
     # Outside the window nothing counts.
 
     def age(session: Session) -> None:

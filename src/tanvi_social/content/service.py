@@ -42,7 +42,13 @@ from tanvi_social.content.schemas import (
     ViewerState,
 )
 from tanvi_social.core.db import UTCDateTime, record_event
-from tanvi_social.core.errors import Forbidden, InvalidState, NotFound, ValidationFailed
+from tanvi_social.core.errors import (
+    Forbidden,
+    InvalidState,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
 from tanvi_social.media import service as media_service
@@ -84,6 +90,23 @@ def screen_text(session: Session, text: str) -> str:
     if decision.action == "hold":
         return ModerationState.HELD.value
     return ModerationState.VISIBLE.value
+
+
+def spam_check(session: Session, user_id: int, text: str, state: str) -> tuple[str, str | None]:
+    """Moderation's spam heuristics: 429 when rate-limited; link-only or mass-repeated text is held.
+
+    Returns the (possibly held) state and the review reason when the check held it.
+    """
+    spam = optional_module("tanvi_social.moderation.spam")
+    if spam is None or not text.strip():
+        return state, None
+    decision = spam.check_post(session, user_id, text)
+    if decision.action == "rate_limit":
+        raise RateLimited("You are posting the same text too often; try again later",
+                          retry_after=decision.retry_after, code="spam_rate_limited")
+    if decision.action == "hold" and state == ModerationState.VISIBLE.value:
+        return ModerationState.HELD.value, "spam"
+    return state, None
 
 
 def flag_if_held(session: Session, state: str, target_type: str, target_id: int,
@@ -396,6 +419,9 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     if data.community_id is not None:
         _check_community(session, user_id, data.community_id)
     state = screen_text(session, " ".join(filter(None, [data.title, caption])))
+    spam_reason = None
+    if not data.is_draft:
+        state, spam_reason = spam_check(session, user_id, caption, state)
     media = media_service.claim_media(session, user_id, media_ids)
     now = utcnow()
     post = Post(
@@ -421,7 +447,7 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     if not post.is_draft:
         _on_publish(session, post)
     flag_if_held(session, state, "post", post.id, user_id,
-                 reason="duplicate_photo" if uncredited else "filter")
+                 reason="duplicate_photo" if uncredited else (spam_reason or "filter"))
     session.flush()
     return build_post_reads(session, user_id, [post], base_url=base_url,
                             known_media={post.id: list(media)}, fresh=True)[0]

@@ -3,7 +3,8 @@
 * Link-only posts (links and nothing else) are held for review.
 * The same text (folded, at least `MIN_REPEAT_CHARS` long) repeated by one author
   `SELF_REPEAT_LIMIT` times within `REPEAT_WINDOW` is rate-limited; repeated across
-  `GLOBAL_REPEAT_LIMIT` posts by anyone within the window it is held.
+  `GLOBAL_REPEAT_LIMIT` posts by anyone within the window it is held (only texts with a link or at
+  least `GLOBAL_MIN_CHARS` characters, so short common captions never count).
 * An account younger than `NEW_ACCOUNT_AGE` following `NEW_ACCOUNT_FOLLOWS_PER_HOUR` accounts in
   an hour is rate-limited.
 """
@@ -29,6 +30,7 @@ REPEAT_WINDOW = timedelta(minutes=10)
 SELF_REPEAT_LIMIT = 3
 GLOBAL_REPEAT_LIMIT = 5
 MIN_REPEAT_CHARS = 12
+GLOBAL_MIN_CHARS = 30  # short common captions ("outfit of the day") never count across accounts
 NEW_ACCOUNT_AGE = timedelta(days=7)
 NEW_ACCOUNT_FOLLOWS_PER_HOUR = 50
 
@@ -88,7 +90,8 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
             return SpamDecision("rate_limit", reasons, retry_after)
         everyone = session.scalar(select(func.count()).select_from(TextFingerprint).where(
             TextFingerprint.digest == digest, TextFingerprint.created_at > since)) or 0
-        if everyone + 1 >= GLOBAL_REPEAT_LIMIT:
+        long_or_linked = _URL.search(text) is not None or len(text.strip()) >= GLOBAL_MIN_CHARS
+        if long_or_linked and everyone + 1 >= GLOBAL_REPEAT_LIMIT:
             reasons.append("repeated_text_across_accounts")
             action = "hold"
         session.add(TextFingerprint(user_id=author_id, digest=digest))

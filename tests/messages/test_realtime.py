@@ -1,0 +1,61 @@
+"""Two real-time clients: a message and "typing" reach the other participant within a second."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import Factory
+from tests.realtime.conftest import LiveServer, serve, sse
+from tests.social_helpers import follow
+
+
+@pytest.fixture
+async def live(harness: Any) -> AsyncIterator[LiveServer]:
+    rt = harness.platform.extras["realtime"]
+    rt.hub.close_all()
+    rt.hub.buffers.clear()
+    server = await serve(harness.app)
+    yield server
+    await server.stop()
+
+
+async def test_message_and_typing_delivered_within_a_second(factory: Factory,
+                                                            live: LiveServer,
+                                                            platform: Any) -> None:
+    a, b, outsider = await factory.user(), await factory.user(), await factory.user()
+    await follow(platform, a.id, b.id)
+    await follow(platform, b.id, a.id)
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as http, \
+            sse(live.url, headers=a.headers) as a_stream, \
+            sse(live.url, headers=b.headers) as b_stream, \
+            sse(live.url, headers=outsider.headers) as outsider_stream:
+        conv = (await http.post("/api/messages/conversations", json={"participant_ids": [b.id]},
+                                headers=a.headers)).json()["conversation"]
+        r = await http.post(f"/api/messages/conversations/{conv['id']}/typing",
+                            headers=a.headers)
+        assert r.status_code == 200
+        typing = await b_stream.next(timeout=1.0)
+        assert typing.event == "message.typing"
+        assert typing.data["conversation_id"] == conv["id"]
+        assert typing.data["user_id"] == a.id
+
+        r = await http.post(f"/api/messages/conversations/{conv['id']}/messages",
+                            json={"body": "see you at 7"}, headers=a.headers)
+        assert r.status_code == 201
+        posted = time.perf_counter()
+        sent = await b_stream.next(timeout=1.0)
+        assert time.perf_counter() - posted < 1.0
+        assert sent.event == "message.sent"
+        assert sent.data["message"]["body"] == "see you at 7"
+        assert sent.data["message"]["sender_id"] == a.id
+        # The sender's other devices get the message too, never their own typing.
+        own = await a_stream.next(timeout=1.0)
+        assert own.event == "message.sent"
+        # Nobody outside the conversation hears anything.
+        with pytest.raises(TimeoutError):
+            await outsider_stream.next(timeout=0.3)
