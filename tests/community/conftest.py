@@ -23,6 +23,18 @@ def reset_tip_library(database_url: str) -> Iterator[None]:
     return
 
 
+@pytest.fixture(autouse=True)
+async def drain_background_sends(request: pytest.FixtureRequest) -> Any:
+    """Let Web Push sends started by this test's notifications finish before the next test's
+    table cleanup: on PostgreSQL a send caught mid-transaction would block the TRUNCATE, and the
+    blocking TRUNCATE would stop the event loop the send needs to finish."""
+    yield
+    if "harness" in request.fixturenames:
+        push = request.getfixturevalue("harness").platform.extras.get("push")
+        if push is not None:
+            await push.drain()
+
+
 def future(hours: float = 48) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).replace(microsecond=0).isoformat()
 

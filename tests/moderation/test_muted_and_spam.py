@@ -111,3 +111,21 @@ async def test_new_accounts_mass_following_is_rate_limited(factory: Factory,
     assert decision.reasons == ["new_account_mass_following"]
     assert decision.retry_after > 0
     assert (await platform.db.read(spam.check_follow, old.id)).action == "allow"
+
+
+async def test_follow_endpoint_applies_the_mass_following_check(client: httpx.AsyncClient,
+                                                                 factory: Factory,
+                                                                 platform: Any) -> None:
+    new = await factory.user()
+    targets = await factory.users(spam.NEW_ACCOUNT_FOLLOWS_PER_HOUR + 1)
+
+    def follow_many(session: Session) -> None:
+        for t in targets[:-1]:
+            session.add(Connection(follower_id=new.id, target_id=t.id, state="accepted"))
+
+    await platform.db.run(follow_many)
+    r = await client.post("/api/social/connections", json={"user_id": targets[-1].id},
+                          headers=new.headers)
+    assert r.status_code == 429
+    assert r.json()["code"] == "follow_spam"
+    assert int(r.headers["Retry-After"]) > 0

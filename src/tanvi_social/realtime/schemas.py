@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,10 +45,10 @@ class PushSubscriptionIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    endpoint: str = Field(min_length=8, max_length=1000)
+    endpoint: str = Field(min_length=8, max_length=1000, pattern=r"^https?://[^/\s?#]+")
     keys: PushKeys
     expirationTime: int | None = None
-    types: list[str] | None = Field(
+    types: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]{0,39}$")]] | None = Field(
         default=None, max_length=50,
         description="Notification types to push (e.g. like, comment, follow); omitted = all")
 

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
 from tanvi_social.core.db import record_event
-from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from tanvi_social.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
 from tanvi_social.social import compat, graph
@@ -385,6 +392,18 @@ def _connection_read(conn: Connection, c: compat.Compatibility | None) -> Connec
                           shared_style_tags=c.shared_style_tags if c else [])
 
 
+def _check_follow_spam(session: Session, follower_id: int) -> None:
+    """Moderation's heuristic: brand-new accounts mass-following are rate-limited (429)."""
+    try:
+        from tanvi_social.moderation.spam import check_follow
+    except ModuleNotFoundError:  # pragma: no cover - moderation not installed
+        return
+    decision = check_follow(session, follower_id)
+    if decision.action == "rate_limit":
+        raise RateLimited("New accounts cannot follow this many people so fast",
+                          retry_after=decision.retry_after, code="follow_spam")
+
+
 def follow(session: Session, follower_id: int, target_id: int) -> ConnectionRead:
     """Follow `target`; a private account or one that approves followers gets a pending request."""
     if follower_id == target_id:
@@ -392,6 +411,7 @@ def follow(session: Session, follower_id: int, target_id: int) -> ConnectionRead
     _active_user(session, target_id)
     if graph.blocked_either_way(session, follower_id, target_id):
         raise NotFound("User not found", code="user_not_found")
+    _check_follow_spam(session, follower_id)
     ensure_profiles(session, (follower_id, target_id))
     target = session.get(Profile, target_id)
     state = PENDING if _needs_approval(target) else ACCEPTED
