@@ -88,6 +88,9 @@ def settings(database_url: str, var_dir: Path) -> Settings:
     return make_settings(database_url, var_dir)
 
 
+_RUNNING: list[AppHarness] = []
+
+
 class AppHarness:
     """A running app (lifespan entered) and an httpx client speaking ASGI to it."""
 
@@ -99,8 +102,19 @@ class AppHarness:
     async def start(self) -> None:
         self._lifespan = self.app.router.lifespan_context(self.app)
         await self._lifespan.__aenter__()
+        _RUNNING.append(self)
+
+    async def drain_background(self) -> None:
+        """Wait for background sends (Web Push) a test started: on PostgreSQL one caught inside a
+        transaction would block the next test's TRUNCATE, which would in turn stop the loop the
+        send needs to finish."""
+        push = self.platform.extras.get("push")
+        if push is not None:
+            await push.drain()
 
     async def stop(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         await self._lifespan.__aexit__(None, None, None)
 
     @property
@@ -163,6 +177,8 @@ def _cleaner_engine(database_url: str) -> Any:
 
 @pytest.fixture(autouse=True)
 async def clean_state(request: pytest.FixtureRequest, database_url: str) -> None:
+    for running in list(_RUNNING):
+        await running.drain_background()
     _clean_tables(database_url)
     if "harness" in request.fixturenames:
         h: AppHarness = request.getfixturevalue("harness")
