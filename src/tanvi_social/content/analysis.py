@@ -247,12 +247,12 @@ def color_harmony(inputs: AnalysisInputs) -> dict[str, Any]:
         score += 0.05
         reasons.append("Neutrals ground the colours (20–70% neutral): +0.05")
     if chromatic:
-        lightness = [x[2] for x in chromatic]
-        chroma = [x[3] for x in chromatic]
-        if len(chroma) >= 2 and max(chroma) > 70 and min(chroma) > 60:
+        lightnesses = [x[2] for x in chromatic]
+        chromas = [x[3] for x in chromatic]
+        if len(chromas) >= 2 and max(chromas) > 70 and min(chromas) > 60:
             score -= 0.05
             reasons.append("Several very saturated colours compete: −0.05")
-        if max(lightness) - min(lightness) >= 30 and n >= 2:
+        if max(lightnesses) - min(lightnesses) >= 30 and n >= 2:
             score += 0.03
             reasons.append("Light/dark contrast between the colours: +0.03")
     return {"score": _round(score), "scheme": scheme, "reasons": reasons}

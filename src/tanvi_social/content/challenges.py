@@ -233,8 +233,9 @@ def _entry_reads(session: Session, viewer_id: int | None, challenge: Challenge,
             ChallengeVote.user_id == viewer_id,
             ChallengeVote.entry_id.in_([e.id for e in entries]))))
     closed = ranks is not None
+    rank_of = ranks or {}
     return [EntryRead(id=e.id, challenge_id=challenge.id, post=reads[e.post_id],
-                      user=cards.get(e.user_id), rank=ranks.get(e.id) if closed else None,
+                      user=cards.get(e.user_id), rank=rank_of.get(e.id) if closed else None,
                       vote_count=e.vote_count if closed else None, voted=e.id in voted,
                       created_at=e.created_at)
             for e in entries if e.post_id in reads]

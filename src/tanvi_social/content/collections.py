@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -160,7 +160,7 @@ def list_collections(session: Session, viewer_id: int | None, owner_id: int | No
         if viewer_id != owner_id:
             if viewer_id is not None and graph.blocked_either_way(session, viewer_id, owner_id):
                 return [], 0
-            visible = Collection.is_public.is_(True)
+            visible: ColumnElement[bool] = Collection.is_public.is_(True)
             if viewer_id is not None:
                 visible = visible | Collection.id.in_(select(
                     CollectionContributor.collection_id).where(

@@ -41,7 +41,7 @@ def _iso(value: Any) -> str | None:
 def export(session: Session, user_id: int) -> dict[str, Any]:
     """Everything content holds about the user."""
     posts = session.scalars(select(Post).where(Post.author_id == user_id).order_by(Post.id))
-    media = {}
+    media: dict[int, list[int]] = {}
     for pid, mid in session.execute(select(PostMedia.post_id, PostMedia.media_id)
                                     .join(Post, Post.id == PostMedia.post_id)
                                     .where(Post.author_id == user_id)

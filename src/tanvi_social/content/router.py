@@ -507,7 +507,7 @@ async def list_entries(challenge_id: Id, user: OptionalUser, platform: PlatformD
     items, ordering, total = await platform.db.read(
         challenges.list_entries, user.user_id if user else None, challenge_id, page,
         base(platform))
-    return EntryListResponse(entries=items, ordering=ordering,  # type: ignore[arg-type]
+    return EntryListResponse(entries=items, ordering=ordering,
                              pagination=Pagination.build(page, total))
 
 

@@ -190,8 +190,9 @@ def _challenges(session: Session, ctx: Any, user_ids: list[int], posts: list[int
     creator = session.scalar(select(User.id).where(
         User.role.in_((Role.MODERATOR.value, Role.ADMIN.value))).order_by(User.id)) or \
         user_ids[0]
-    if session.get(User, creator) is not None and session.get(User, creator).role == "user":
-        session.get(User, creator).is_verified = True
+    creator_user = session.get(User, creator)
+    if creator_user is not None and creator_user.role == "user":
+        creator_user.is_verified = True
     now = utcnow()
     open_challenge = challenges.create_challenge(session, creator, ChallengeCreate(
         title="Monochrome Week", hashtag="monoweek", challenge_type="color",
@@ -227,16 +228,16 @@ def _challenges(session: Session, ctx: Any, user_ids: list[int], posts: list[int
     session.flush()
     for p in entrants[6:11]:
         session.add(ChallengeParticipant(challenge_id=closed.id, user_id=p.author_id))
-        entry = ChallengeEntry(challenge_id=closed.id, post_id=p.id, user_id=p.author_id,
-                               created_at=now - timedelta(days=10))
-        session.add(entry)
+        closed_entry = ChallengeEntry(challenge_id=closed.id, post_id=p.id, user_id=p.author_id,
+                                      created_at=now - timedelta(days=10))
+        session.add(closed_entry)
         session.flush()
         p.challenge_id = closed.id
         voters = [u for u in rng.sample(user_ids, k=rng.randrange(2, 15)) if u != p.author_id]
         for k, voter in enumerate(voters):
-            session.add(ChallengeVote(entry_id=entry.id, user_id=voter,
+            session.add(ChallengeVote(entry_id=closed_entry.id, user_id=voter,
                                       created_at=now - timedelta(days=9, hours=k)))
-        entry.vote_count = len(voters)
+        closed_entry.vote_count = len(voters)
         closed.participants_count += 1
         closed.entries_count += 1
         added += 2 + len(voters)

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, desc, func, select, text, update
+from sqlalchemy import Table, bindparam, delete, desc, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -143,7 +143,8 @@ def hot_score(likes: int, comments: int, shares: int, saves: int, published: dat
 
 def bump_counters(session: Session, post_id: int, **deltas: int) -> dict[str, int]:
     """Atomically add to the post's counters, refresh hot_score; returns the new counts."""
-    posts = Post.__table__  # Core UPDATEs: no ORM bulk-update bookkeeping on the hot path
+    # Core UPDATEs: no ORM bulk-update bookkeeping on the hot path
+    posts = cast(Table, Post.__table__)
     values = {name: posts.c[name] + delta for name, delta in deltas.items()}
     row = session.execute(
         update(posts).where(posts.c.id == post_id).values(**values)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, update
+from typing import cast
+
+from sqlalchemy import Table, case, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.social.models import Profile
@@ -12,7 +14,7 @@ def adjust_posts_count(session: Session, user_id: int, delta: int) -> None:
     """Add `delta` to the user's published-posts counter in SQL (never below zero)."""
     if delta == 0:
         return
-    profiles = Profile.__table__  # a Core UPDATE: no ORM bulk-update bookkeeping
+    profiles = cast(Table, Profile.__table__)  # a Core UPDATE: no ORM bulk-update bookkeeping
     session.execute(
         update(profiles).where(profiles.c.user_id == user_id)
         .values(posts_count=case((profiles.c.posts_count + delta < 0, 0),
