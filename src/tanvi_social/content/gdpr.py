@@ -53,7 +53,8 @@ def export(session: Session, user_id: int) -> dict[str, Any]:
             "hashtags": p.hashtags, "style_tags": p.style_tags, "outfit_items": p.outfit_items,
             "occasion": p.occasion, "season": p.season, "formality": p.formality,
             "visibility": p.visibility, "is_draft": p.is_draft, "media_ids": media.get(p.id, []),
-            "repost_of_id": p.repost_of_id, "community_id": p.community_id,
+            "repost_of_id": p.repost_of_id, "remix_of_id": p.remix_of_id,
+            "remix_policy": p.remix_policy, "community_id": p.community_id,
             "created_at": _iso(p.created_at), "edited_at": _iso(p.edited_at),
             "deleted_at": _iso(p.deleted_at), "moderation_state": p.moderation_state,
         } for p in posts],
@@ -166,6 +167,13 @@ def erase(session: Session, user_id: int) -> None:
         session.execute(update(Challenge).where(Challenge.id == cid).values(
             entries_count=Challenge.entries_count - entered.get(cid, 0),
             participants_count=Challenge.participants_count - joined.get(cid, 0)))
+    # the user's published remixes stop counting on others' originals
+    remixed = Counter(session.scalars(select(Post.remix_of_id).where(
+        Post.author_id == user_id, Post.remix_of_id.is_not(None), Post.is_draft.is_(False),
+        Post.deleted_at.is_(None))))
+    for pid, n in others(remixed).items():
+        session.execute(update(Post).where(Post.id == pid)
+                        .values(remix_count=Post.remix_count - n))
     session.execute(delete(Share).where(Share.post_id.in_(own_posts)))
     session.execute(delete(Post).where(Post.repost_of_id.in_(own_posts)))
     session.execute(delete(Post).where(Post.author_id == user_id))

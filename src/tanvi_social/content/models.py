@@ -42,6 +42,12 @@ class PostType(StrEnum):
     REPOST = "repost"
 
 
+class RemixPolicy(StrEnum):
+    ANYONE = "anyone"
+    FOLLOWERS = "followers"
+    NOBODY = "nobody"
+
+
 class ReactionType(StrEnum):
     LIKE = "like"
     LOVE = "love"
@@ -58,6 +64,7 @@ class Post(TimestampMixin, Base):
         Index("ix_posts_hot", "hot_score"),
         CheckConstraint("like_count >= 0 AND comment_count >= 0 AND share_count >= 0 "
                         "AND save_count >= 0", name="counts_non_negative"),
+        CheckConstraint("remix_count >= 0", name="remix_count_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +87,17 @@ class Post(TimestampMixin, Base):
     challenge_id: Mapped[int | None] = mapped_column(index=True)
     repost_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    # remix ("recreate this look"): the post remixed, the first post of the chain, the chain
+    # of credit (ancestor ids, root first) and the original's items copied with their credit
+    remix_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    remix_root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    remix_chain: Mapped[list[int]] = mapped_column(JSON, default=list)
+    remix_credits: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    remix_policy: Mapped[str] = mapped_column(String(16), default=RemixPolicy.ANYONE.value,
+                                              server_default=RemixPolicy.ANYONE.value)
+    remix_count: Mapped[int] = mapped_column(default=0, server_default="0")
     like_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
     share_count: Mapped[int] = mapped_column(default=0)

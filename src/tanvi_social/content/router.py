@@ -17,6 +17,7 @@ from tanvi_social.content import (
     comments,
     discovery,
     engagement,
+    remix,
     service,
 )
 from tanvi_social.content.schemas import (
@@ -50,6 +51,7 @@ from tanvi_social.content.schemas import (
     ReactionCountsResponse,
     ReactionRequest,
     ReactionResponse,
+    RemixListResponse,
     SaveListResponse,
     SaveRequest,
     SaveResponse,
@@ -116,9 +118,13 @@ async def list_posts(
 
 
 @router.post("/posts", status_code=201, dependencies=writes,
-             responses=error_responses(*AUTH, NotFound))
+             responses=error_responses(*AUTH, NotFound, Forbidden, InvalidState))
 async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep) -> PostResponse:
-    """Create a post (1–10 of your images and/or a caption) or a draft."""
+    """Create a post (1–10 of your images and/or a caption) or a draft.
+
+    `remix_of` recreates a look: the original must be visible to you (else 404) and its
+    `remix_policy` must let you (else 403 `remix_not_allowed` / `remix_followers_only`).
+    """
     post = await platform.db.run(service.create_post, user.user_id, body, base(platform))
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
@@ -153,6 +159,16 @@ async def get_analysis(post_id: Id, user: OptionalUser, platform: PlatformDep) -
     """The post's `ai_analysis` with the reasons behind each score."""
     result = await platform.db.read(service.get_analysis, user.user_id if user else None, post_id)
     return AnalysisResponse(ai_analysis=result)
+
+
+@router.get("/posts/{post_id}/remixes", responses=error_responses(Unauthorized, NotFound))
+async def post_remixes(post_id: Id, user: OptionalUser, platform: PlatformDep,
+                       page: PageDep) -> RemixListResponse:
+    """Remixes of a post that you may see, newest first (`remix_count` counts them all)."""
+    posts, total = await platform.db.read(remix.list_remixes, user.user_id if user else None,
+                                          post_id, page, base(platform))
+    return RemixListResponse(post_id=post_id, remixes=posts,
+                             pagination=Pagination.build(page, total))
 
 
 @router.get("/posts/{post_id}/shop", responses=error_responses(Unauthorized, NotFound))

@@ -38,6 +38,9 @@ def _clean(value: str | None) -> str | None:
     return cleaned or None
 
 
+RemixPolicyIn = Literal["anyone", "followers", "nobody"]
+
+
 class OutfitItem(BaseModel):
     """One garment or accessory of the outfit."""
 
@@ -98,6 +101,8 @@ class PostFields(BaseModel):
     visibility: VisibilityIn | None = None
     allow_comments: bool | None = None
     allow_sharing: bool | None = None
+    remix_policy: RemixPolicyIn | None = Field(
+        default=None, description="Who may remix this post (default anyone); changeable any time")
 
     @field_validator("media_ids")
     @classmethod
@@ -131,6 +136,9 @@ class PostCreate(PostFields):
     post_type: PostTypeIn = "outfit"
     is_draft: bool = False
     community_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    remix_of: int | None = Field(
+        default=None, ge=1, le=2_147_483_647,
+        description="Recreate this look: the post remixed (visible to you, its policy allowing)")
 
 
 class PostUpdate(PostFields):
@@ -163,6 +171,27 @@ class ViewerState(BaseModel):
     shared: bool = False
 
 
+class RemixLink(BaseModel):
+    """A post in a remix's chain of credit and its author."""
+
+    post_id: int
+    author: AuthorCard
+
+
+class RemixCredit(BaseModel):
+    """An item copied from the remixed post, credited to the post and author it came from."""
+
+    source: Literal["photo_tag", "outfit_item"]
+    name: str | None = None
+    category: str | None = None
+    brand: str | None = None
+    colour: str | None = None
+    price_band: str | None = None
+    link: str | None = None
+    from_post_id: int
+    from_author_id: int
+
+
 class Mention(BaseModel):
     id: int
     username: str
@@ -189,6 +218,14 @@ class PostRead(BaseModel):
     challenge_id: int | None = None
     repost_of_id: int | None = None
     repost_of: PostRead | None = None
+    remix_of_id: int | None = None
+    remix_root_id: int | None = None
+    remix_of: RemixLink | None = Field(default=None, description="The post remixed, if visible")
+    remix_chain: list[RemixLink] = Field(
+        default_factory=list, description="Chain of credit, root first (posts you may see)")
+    remix_credits: list[RemixCredit] = Field(default_factory=list)
+    remix_policy: str = "anyone"
+    remix_count: int = 0
     media: list[MediaRead]
     like_count: int
     comment_count: int
@@ -210,6 +247,12 @@ class PostResponse(Envelope):
 
 class PostListResponse(Envelope):
     posts: list[PostRead]
+    pagination: Pagination
+
+
+class RemixListResponse(Envelope):
+    post_id: int
+    remixes: list[PostRead]
     pagination: Pagination
 
 

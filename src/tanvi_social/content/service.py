@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, delete, desc, func, select, text, updat
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
-from tanvi_social.content import analysis
+from tanvi_social.content import analysis, remix
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
 from tanvi_social.content.events import PostCreated, PostDeleted, PostEngagementChanged, PostUpdated
 from tanvi_social.content.models import (
@@ -336,6 +336,7 @@ def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Po
     media = known_media if known_media is not None else post_media(session, ids)
     states = {pid: ViewerState() for pid in ids} if fresh else \
         viewer_states(session, viewer_id, ids)
+    remix_links = remix.links(session, viewer_id, posts)
     out = []
     for p in posts:
         author = cards.get(p.author_id) or AuthorCard(id=p.author_id, username="deleted")
@@ -349,6 +350,10 @@ def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Po
             allow_sharing=p.allow_sharing, community_id=p.community_id,
             challenge_id=p.challenge_id, repost_of_id=p.repost_of_id,
             repost_of=originals.get(p.repost_of_id) if p.repost_of_id else None,
+            remix_of_id=p.remix_of_id, remix_root_id=p.remix_root_id,
+            remix_of=remix_links.get(p.id, (None, []))[0],
+            remix_chain=remix_links.get(p.id, (None, []))[1], remix_credits=remix.credits(p),
+            remix_policy=p.remix_policy or "anyone", remix_count=p.remix_count or 0,
             media=media.get(p.id, []), like_count=p.like_count, comment_count=p.comment_count,
             share_count=p.share_count, save_count=p.save_count, hot_score=p.hot_score,
             moderation_state=p.moderation_state, ai_analysis=_ai(p),
@@ -408,6 +413,7 @@ def _on_publish(session: Session, post: Post) -> None:
     record_activity(session, user_id=post.author_id, type="create", target_type="post",
                     target_id=post.id)
     _notify_mentions(session, post, post.mentions or [])
+    remix.on_publish(session, post)
 
 
 def create_post(session: Session, user_id: int, data: PostCreate, base_url: str = "") -> PostRead:
@@ -423,6 +429,8 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     spam_reason = None
     if not data.is_draft:
         state, spam_reason = spam_check(session, user_id, caption, state)
+    original = remix.remixable_original(session, user_id, data.remix_of) \
+        if data.remix_of is not None else None
     media = media_service.claim_media(session, user_id, media_ids)
     now = utcnow()
     post = Post(
@@ -435,8 +443,11 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
         allow_sharing=True if data.allow_sharing is None else data.allow_sharing,
         community_id=data.community_id, moderation_state=state, created_at=now,
         published_at=None if data.is_draft else now,
-        hot_score=hot_score(0, 0, 0, 0, now),
+        hot_score=hot_score(0, 0, 0, 0, now), remix_policy=data.remix_policy or "anyone",
+        remix_count=0,
     )
+    if original is not None:
+        remix.link_remix(session, post, original)
     uncredited = uncredited_photos(post, media)
     if uncredited and post.moderation_state == ModerationState.VISIBLE.value:
         post.moderation_state = state = ModerationState.HELD.value
@@ -482,11 +493,11 @@ def update_post(session: Session, user_id: int, post_id: int, data: PostUpdate,
         media = media_service.claim_media(session, user_id, data.media_ids)
         _set_media(session, post, media)
     for name in ("title", "occasion", "season", "formality", "visibility", "allow_comments",
-                 "allow_sharing", "post_type", "style_tags"):
+                 "allow_sharing", "post_type", "style_tags", "remix_policy"):
         if name in fields:
             value = getattr(data, name)
             if value is None and name in ("visibility", "allow_comments", "allow_sharing",
-                                          "post_type", "style_tags"):
+                                          "post_type", "style_tags", "remix_policy"):
                 continue
             setattr(post, name, value)
     if "outfit_items" in fields:
@@ -536,6 +547,7 @@ def soft_delete(session: Session, post: Post) -> None:
     """Mark deleted and fix every counter the post contributed to."""
     if post.deleted_at is not None:
         return
+    remix.on_delete(session, post)
     post.deleted_at = utcnow()
     counted = (not post.is_draft and post.post_type != PostType.REPOST.value
                and post.moderation_state != ModerationState.REMOVED.value)

@@ -33,7 +33,7 @@ from tanvi_social.social.models import (
 NOTIFICATION_TYPES = [
     "follow", "follow_request", "follow_approved", "like", "comment", "reply", "mention",
     "share", "save", "challenge", "event", "community", "mentorship", "message", "moderation",
-    "system",
+    "system", "remix",
 ]
 # Types folded per target while unread; the others (requests, mentions, …) stay one per event.
 GROUPED_TYPES = {"follow", "like", "comment", "reply", "share", "save", "comment_like", "vote",
@@ -56,6 +56,7 @@ _TEMPLATES = {
     "vote": "{actors} voted for your {target}",
     "rsvp": "{actors} answered your {target}",
     "community_join": "{actors} joined your {target}",
+    "remix": "{actors} remixed your {target}",
 }
 
 
