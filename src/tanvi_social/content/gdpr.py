@@ -168,9 +168,9 @@ def erase(session: Session, user_id: int) -> None:
             entries_count=Challenge.entries_count - entered.get(cid, 0),
             participants_count=Challenge.participants_count - joined.get(cid, 0)))
     # the user's published remixes stop counting on others' originals
-    remixed = Counter(session.scalars(select(Post.remix_of_id).where(
+    remixed = Counter(pid for pid in session.scalars(select(Post.remix_of_id).where(
         Post.author_id == user_id, Post.remix_of_id.is_not(None), Post.is_draft.is_(False),
-        Post.deleted_at.is_(None))))
+        Post.deleted_at.is_(None))) if pid is not None)
     for pid, n in others(remixed).items():
         session.execute(update(Post).where(Post.id == pid)
                         .values(remix_count=Post.remix_count - n))
