@@ -125,6 +125,8 @@ class TestCrashDurability:
             finally:
                 db.sync_engine.dispose()
             lost = [name for name in acked if name not in stored]
+            print(f"crash durability ({'sqlite' if db.is_sqlite else 'postgresql'}): "  # noqa: T201
+                  f"attempted={attempted} acknowledged={len(acked)} lost={len(lost)}")
             assert lost == []
             assert orphans == 0
         finally:

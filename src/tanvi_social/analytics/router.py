@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from tanvi_social.accounts.deps import AdminUser, CurrentUser, OptionalUser
 from tanvi_social.analytics import loadtest, metrics, performance, service
@@ -62,7 +62,8 @@ async def cache_clear(platform: PlatformDep, _admin: AdminUser,
 
 @router.get("/analytics/user/{user_id}", responses=error_responses(Unauthorized, Forbidden,
                                                                     NotFound))
-async def user_analytics(platform: PlatformDep, principal: CurrentUser, user_id: int,
+async def user_analytics(platform: PlatformDep, principal: CurrentUser,
+                         user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
                          days: Annotated[int, Query(ge=1, le=365)] = 30,
                          ) -> UserAnalyticsResponse:
     """Engagement score, activity mix, reach, follower growth, best posting hours (self/admin)."""
@@ -74,7 +75,8 @@ async def user_analytics(platform: PlatformDep, principal: CurrentUser, user_id:
 @router.get("/analytics/content/{post_id}", responses=error_responses(Unauthorized, Forbidden,
                                                                        NotFound))
 async def content_analytics(platform: PlatformDep, principal: CurrentUser,
-                            post_id: int) -> ContentAnalyticsResponse:
+                            post_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                            ) -> ContentAnalyticsResponse:
     """Viral score, engagement mix, reach and timeline of a post (its author or an admin)."""
     result = await platform.db.read(service.content_analytics, principal.user_id,
                                     principal.is_admin, post_id)

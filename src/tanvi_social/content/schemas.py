@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
@@ -18,6 +18,7 @@ MAX_MEDIA = 10
 MAX_ITEMS = 20
 MAX_TAGS = 20
 ID = Field(ge=1, le=2_147_483_647)
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 PostTypeIn = Literal["outfit", "style_tip", "inspiration", "review"]
 VisibilityIn = Literal["public", "followers", "private"]
@@ -90,8 +91,8 @@ class PostFields(BaseModel):
 
     title: str | None = Field(default=None, max_length=200)
     caption: str | None = Field(default=None, max_length=CAPTION_MAX)
-    media_ids: list[int] | None = Field(default=None, max_length=MAX_MEDIA,
-                                        description="Your uploaded images, in order (1–10)")
+    media_ids: list[DbId] | None = Field(default=None, max_length=MAX_MEDIA,
+                                         description="Your uploaded images, in order (1–10)")
     outfit_items: list[OutfitItem] | None = Field(default=None, max_length=MAX_ITEMS)
     occasion: str | None = Field(default=None, max_length=50, examples=["work", "date"])
     season: Season | None = None
@@ -428,7 +429,7 @@ class CollectionCreate(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     is_public: bool = False
     is_collaborative: bool = False
-    contributor_ids: list[int] = Field(default_factory=list, max_length=50)
+    contributor_ids: list[DbId] = Field(default_factory=list, max_length=50)
 
     @field_validator("name")
     @classmethod
@@ -462,7 +463,7 @@ class CollectionUpdate(BaseModel):
     tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
     is_public: bool | None = None
     is_collaborative: bool | None = None
-    contributor_ids: list[int] | None = Field(default=None, max_length=50)
+    contributor_ids: list[DbId] | None = Field(default=None, max_length=50)
 
     @field_validator("name")
     @classmethod

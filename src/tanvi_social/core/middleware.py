@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -24,6 +25,11 @@ SECURITY_HEADERS = [
 ]
 CSP = (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
        b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'")
+
+
+# A JSON `\u0000` escape (an odd run of backslashes before it): text with NUL cannot be stored
+# (PostgreSQL refuses it) and is never legitimate user text: a JSON body carrying one is a 422.
+NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class BodyTooLarge(Exception):
@@ -87,6 +93,42 @@ class PlatformMiddleware:
                     raise BodyTooLarge()
             return message
 
+        app_receive = receive_wrapper
+        if b"json" in content_type and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            # JSON bodies are small (bounded above) and read whole by the app anyway: read them
+            # here first, so a body the app must never see is refused before anything runs.
+            chunks: list[bytes] = []
+            try:
+                while True:
+                    message = await receive_wrapper()
+                    if message["type"] != "http.request":
+                        break
+                    chunks.append(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        break
+            except BodyTooLarge:
+                await _send_413(send_wrapper, request_id, limit)
+                self._record(scope, 413, start)
+                return
+            whole = b"".join(chunks)
+            if b"u0000" in whole and NUL_ESCAPE.search(whole):
+                await _send_error(send_wrapper, 422, error_body(
+                    "Text must not contain NUL characters", "validation_error",
+                    request_id=request_id, details=[{"loc": ["body"], "msg": "NUL character",
+                                                     "type": "nul_character"}]))
+                self._record(scope, 422, start)
+                return
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": whole, "more_body": False}
+                return await receive()
+
+            app_receive = replay
+
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -96,7 +138,7 @@ class PlatformMiddleware:
             await send_wrapper(message)
 
         try:
-            await self.app(scope, receive_wrapper, tracking_send)
+            await self.app(scope, app_receive, tracking_send)
         except BodyTooLarge:
             if not started:
                 await _send_413(send_wrapper, request_id, limit)
@@ -121,6 +163,14 @@ class PlatformMiddleware:
         route = scope.get("route")
         template: str = getattr(route, "path", None) or "unmatched"
         self.monitor.record(scope["method"], template, status, duration_ms)
+
+
+async def _send_error(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = orjson.dumps(payload)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send_413(send: Send, request_id: str, limit: int) -> None:

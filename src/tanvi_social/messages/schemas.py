@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -11,13 +11,14 @@ from tanvi_social.social.cards import AuthorCard
 
 MAX_GROUP_SIZE = 20
 MAX_BODY = 2000
+DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    participant_ids: list[int] = Field(min_length=1, max_length=MAX_GROUP_SIZE - 1,
-                                       description="The other people (you are added)")
+    participant_ids: list[DbId] = Field(min_length=1, max_length=MAX_GROUP_SIZE - 1,
+                                        description="The other people (you are added)")
     title: str | None = Field(default=None, max_length=100, description="Groups only")
 
 

@@ -63,6 +63,18 @@ def _last_event_id(header: str | None, query: str | None) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 20 else -1
 
 
+SSE_EVENT_SCHEMA = {
+    "type": "object", "title": "ServerSentEvent",
+    "description": "One event of the stream (`event:`, `data:`, `id:`, `retry:` lines)",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "description": "e.g. notification.created, stream.ready"},
+        "data": {"type": "string", "description": "The event's payload, a JSON document"},
+        "id": {"type": "string", "description": "Resume point for Last-Event-ID"},
+        "retry": {"type": "integer", "description": "Reconnect delay in milliseconds"},
+    },
+}
+
 STREAM_DOC = """Server-sent events for the caller: `notification.created`, `post.created` (someone
 you follow posted), `message.sent`, `message.typing`, and for the watched topics
 `post.engagement` (`posts=1,2`) and `event.rsvp` (`events=3`). Every event has an `id:`; send
@@ -74,7 +86,7 @@ held: refetch). `: ping` comments every ~15 s. Auth: the Bearer header, or `?tic
 @router.get(
     "/api/social/notifications/stream", response_class=EventStreamResponse, status_code=200,
     responses={200: {"description": "An endless text/event-stream",
-                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                     "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
                **error_responses(Unauthorized, NotFound)},
     description=STREAM_DOC, summary="Live events (server-sent events)",
 )

@@ -47,7 +47,7 @@ class PushSubscriptionIn(BaseModel):
 
     endpoint: str = Field(min_length=8, max_length=1000, pattern=r"^https?://[^/\s?#]+")
     keys: PushKeys
-    expirationTime: int | None = None
+    expirationTime: int | None = Field(default=None, ge=0, le=2**53)
     types: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]{0,39}$")]] | None = Field(
         default=None, max_length=50,
         description="Notification types to push (e.g. like, comment, follow); omitted = all")
