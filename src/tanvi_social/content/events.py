@@ -86,4 +86,13 @@ class PostRemixCountChanged(DomainEvent):
 
     name: str = field(default="post.remixes", init=False)
     post_id: int
-    remix_id: int
+    remix_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostModerated(DomainEvent):
+    """A moderator or a filter changed the post's moderation state."""
+
+    name: str = field(default="post.moderated", init=False)
+    post_id: int
+    state: str

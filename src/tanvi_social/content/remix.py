@@ -89,7 +89,8 @@ def counted(post: Post) -> bool:
     return post.remix_of_id is not None and not post.is_draft and post.deleted_at is None
 
 
-def adjust_remix_count(session: Session, original_id: int, delta: int, remix_id: int) -> None:
+def adjust_remix_count(session: Session, original_id: int, delta: int,
+                       remix_id: int | None = None) -> None:
     session.execute(update(Post).where(Post.id == original_id)
                     .values(remix_count=Post.remix_count + delta)
                     .execution_options(synchronize_session=False))

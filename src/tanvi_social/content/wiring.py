@@ -7,6 +7,7 @@ from tanvi_social.content.events import (
     PostDeleted,
     PostEngagementChanged,
     PostLiked,
+    PostModerated,
     PostRemixCountChanged,
     PostSaved,
     PostShared,
@@ -31,7 +32,7 @@ async def refresh_analyses_job(platform: Platform) -> None:
 
 
 CARD_EVENTS = (PostUpdated, PostDeleted, PostEngagementChanged, PostLiked, PostSaved, PostShared,
-               PostRemixCountChanged)
+               PostRemixCountChanged, PostModerated)
 
 
 def setup(platform: Platform) -> None:
