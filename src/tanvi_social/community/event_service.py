@@ -151,13 +151,13 @@ def event_reads(session: Session, viewer_id: int | None,
         start, end = as_utc(e.start_at), as_utc(e.end_at)
         viewer_rsvp = None
         if r is not None:
-            viewer_rsvp = ViewerRSVP(response=r.response, status=r.status,  # type: ignore[arg-type]
+            viewer_rsvp = ViewerRSVP(response=r.response, status=r.status,
                                      guest_count=r.guest_count,
                                      waitlist_position=waitlist_position(session, r))
         out.append(EventRead(
             id=e.id, title=e.title, description=e.description,
-            event_type=e.event_type, tags=list(e.tags or []),  # type: ignore[arg-type]
-            dress_code=e.dress_code, status=e.status,  # type: ignore[arg-type]
+            event_type=e.event_type, tags=list(e.tags or []),
+            dress_code=e.dress_code, status=e.status,
             timing=EventTiming(start_at=start, end_at=end, timezone=e.timezone,
                                start_local=_local(start, e.timezone),
                                end_local=_local(end, e.timezone),
@@ -377,8 +377,8 @@ def _promote(session: Session, event: Event) -> list[int]:
 
 
 def _rsvp_read(session: Session, rsvp: RSVP) -> RSVPRead:
-    return RSVPRead(event_id=rsvp.event_id, response=rsvp.response,  # type: ignore[arg-type]
-                    status=rsvp.status, guest_count=rsvp.guest_count,  # type: ignore[arg-type]
+    return RSVPRead(event_id=rsvp.event_id, response=rsvp.response,
+                    status=rsvp.status, guest_count=rsvp.guest_count,
                     waitlist_position=waitlist_position(session, rsvp), notes=rsvp.notes,
                     updated_at=rsvp.updated_at or rsvp.created_at)
 
@@ -502,8 +502,8 @@ def attendees(session: Session, user_id: int, event_id: int, page: PageParams,
         .order_by(RSVP.queue_number, RSVP.id)).all()
     for i, rid in enumerate(waiting, start=1):
         positions[rid] = i
-    out = [AttendeeRead(user=cards[r.user_id], response=r.response,  # type: ignore[arg-type]
-                        status=r.status, guest_count=r.guest_count,  # type: ignore[arg-type]
+    out = [AttendeeRead(user=cards[r.user_id], response=r.response,
+                        status=r.status, guest_count=r.guest_count,
                         waitlist_position=positions.get(r.id), notes=r.notes,
                         responded_at=r.updated_at or r.created_at)
            for r in rows if r.user_id in cards]

@@ -216,7 +216,7 @@ def _ship_reads(session: Session, rows: Sequence[Mentorship]) -> list[Mentorship
         out.append(MentorshipRead(
             id=r.id, mentor_id=r.mentor_id,
             mentor=cards.get(mentor.user_id) if mentor else None, mentee=cards.get(r.mentee_id),
-            status=r.status, goals=list(r.goals or []),  # type: ignore[arg-type]
+            status=r.status, goals=list(r.goals or []),
             message=r.message, response_note=r.response_note, created_at=r.created_at,
             accepted_at=r.accepted_at, completed_at=r.completed_at, rating=r.rating,
             review=r.review, sessions=sessions.get(r.id, [])))

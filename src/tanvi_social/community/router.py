@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query
@@ -68,8 +68,9 @@ MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 ICS = "text/calendar; charset=utf-8"
-ICS_RESPONSE = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
-                      "description": "An RFC 5545 calendar"}}
+ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
+          "description": "An RFC 5545 calendar"}}
 Search = Annotated[str | None, Query(max_length=100)]
 Tags = Annotated[list[str], Query(max_length=15)]
 

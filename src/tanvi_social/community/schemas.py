@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -46,7 +46,7 @@ def _tags(values: list[str]) -> list[str]:
     return out
 
 
-Tag = Field(default_factory=list, max_length=20)
+Tag: Any = Field(default_factory=list, max_length=20)
 
 
 # ----------------------------------------------------------------------------- communities
@@ -232,11 +232,11 @@ class _EventFields(BaseModel):
 
 
 class EventCreate(_EventFields):
-    title: str = Field(min_length=3, max_length=200)  # type: ignore[assignment]
-    event_type: EventTypeLit = "online"  # type: ignore[assignment]
-    start_at: datetime  # type: ignore[assignment]
-    end_at: datetime  # type: ignore[assignment]
-    timezone: str = Field(default="UTC", max_length=64, examples=["Europe/Paris"])  # type: ignore[assignment]
+    title: str = Field(min_length=3, max_length=200)
+    event_type: EventTypeLit = "online"
+    start_at: datetime
+    end_at: datetime
+    timezone: str = Field(default="UTC", max_length=64, examples=["Europe/Paris"])
     community_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
     @model_validator(mode="after")

@@ -100,13 +100,15 @@ def seed(session: Session, ctx: Any) -> int:
     ]
     created = []
     for data in events:
+        assert data.community_id is not None  # every seeded event belongs to a community
         organiser = users[community_ids.index(data.community_id)]  # the community's creator
         created.append(event_service.create_event(session, organiser, data))
         added += 1
     # RSVPs; the swap (3 places) fills up and gets a waitlist
     for uid in rng.sample(users[4:], 14):
         for ev in created:
-            if not event_service.can_view_event(session, uid, session.get(Event, ev.id)):
+            event = session.get(Event, ev.id)
+            if event is None or not event_service.can_view_event(session, uid, event):
                 continue
             response = rng.choice(["yes", "yes", "maybe", "interested", "no"])
             guests = 1 if response == "yes" and ev.allow_guests and rng.random() < 0.3 else 0
@@ -144,12 +146,12 @@ def seed(session: Session, ctx: Any) -> int:
     ]
     mentor_ids = []
     for uid, headline, expertise, years, cap in mentor_specs:
-        m = mentoring.become_mentor(session, uid, MentorCreate(
+        mentor = mentoring.become_mentor(session, uid, MentorCreate(
             headline=headline, bio=f"{headline} helping people dress with intent.",
             expertise=expertise, experience_years=years, max_mentees=cap,
             availability=[{"weekday": "tue", "start": "18:00", "end": "20:00",
                            "timezone": "Europe/London"}]))
-        mentor_ids.append(m.id)
+        mentor_ids.append(mentor.id)
         added += 1
     done = mentoring.request_mentorship(session, users[10], mentor_ids[0],
                                         MentorshipRequest(goals=["workwear"],
@@ -157,10 +159,10 @@ def seed(session: Session, ctx: Any) -> int:
     mentoring.accept(session, users[1], done.id, "Happy to help")
     mentoring.complete(session, users[10], done.id)
     mentoring.review(session, users[10], done.id, 5, "Transformed my work wardrobe")
-    active = mentoring.request_mentorship(session, users[11], mentor_ids[0],
+    ongoing = mentoring.request_mentorship(session, users[11], mentor_ids[0],
                                           MentorshipRequest(goals=["minimalist"]))
-    mentoring.accept(session, users[1], active.id, None)
-    mentoring.schedule(session, users[11], active.id, SessionCreate(
+    mentoring.accept(session, users[1], ongoing.id, None)
+    mentoring.schedule(session, users[11], ongoing.id, SessionCreate(
         starts_at=start + timedelta(days=1), duration_minutes=60, topic="Capsule plan"))
     mentoring.request_mentorship(session, users[12], mentor_ids[1],
                                  MentorshipRequest(goals=["vintage"]))

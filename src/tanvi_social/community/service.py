@@ -137,12 +137,12 @@ def _reads(session: Session, viewer_id: int | None,
         rank = rank_of(m)
         viewer = ViewerMembership(
             role=m.role if m is not None and m.status != MemberStatus.BANNED.value else None,
-            status=m.status if m is not None else None,  # type: ignore[arg-type]
+            status=m.status if m is not None else None,
             can_post=rank >= 1 and c.moderation_state != "removed",
             can_moderate=rank >= MODERATOR)
         out.append(CommunityRead(
             id=c.id, name=c.name, description=c.description, category=c.category,
-            tags=list(c.tags or []), privacy=c.privacy,  # type: ignore[arg-type]
+            tags=list(c.tags or []), privacy=c.privacy,
             requires_approval=c.requires_approval or c.privacy != Privacy.PUBLIC.value,
             rules=list(c.rules or []), cover_image_url=c.cover_image_url,
             members_count=c.members_count,
@@ -259,7 +259,7 @@ def delete_community(session: Session, user_id: int, community_id: int,
 
 # ----------------------------------------------------------------------------- membership
 def _member_read(m: Membership, cards: dict[int, Any]) -> MemberRead:
-    return MemberRead(user=cards[m.user_id], role=m.role, status=m.status,  # type: ignore[arg-type]
+    return MemberRead(user=cards[m.user_id], role=m.role, status=m.status,
                       join_reason=m.join_reason, joined_at=m.joined_at,
                       requested_at=m.created_at)
 
@@ -502,7 +502,7 @@ def moderation_log(session: Session, viewer_id: int, community_id: int,
                            .limit(page.per_page)).all()
     ids = {i for r in rows for i in (r.actor_id, r.target_user_id) if i is not None}
     cards = author_cards(session, ids)
-    return [ModLogEntry(id=r.id, action=r.action,  # type: ignore[arg-type]
+    return [ModLogEntry(id=r.id, action=r.action,
                         actor=cards.get(r.actor_id) if r.actor_id else None,
                         target=cards.get(r.target_user_id) if r.target_user_id else None,
                         old_role=r.old_role, new_role=r.new_role, reason=r.reason,

@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, String, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tanvi_social.accounts.models import User
 from tanvi_social.community.models import DailyTip, StyleTip, TipReaction
@@ -47,14 +47,14 @@ def tip_reads(session: Session, viewer_id: int | None, tips: Sequence[StyleTip])
     cards = author_cards(session, [t.author_id for t in tips if t.author_id])
     return [TipRead(id=t.id, title=t.title, body=t.body, category=t.category,
                     style_tags=list(t.style_tags or []), difficulty=t.difficulty,
-                    origin=t.origin,  # type: ignore[arg-type]
+                    origin=t.origin,
                     author=cards.get(t.author_id) if t.author_id else None,
                     like_count=t.like_count, save_count=t.save_count,
                     viewer=TipViewer(liked=(t.id, "like") in mine, saved=(t.id, "save") in mine),
                     created_at=t.created_at) for t in tips]
 
 
-def _has_tag(tag: str):  # type: ignore[no-untyped-def]
+def _has_tag(tag: str) -> ColumnElement[bool]:
     return cast(StyleTip.style_tags, String).like(f'%"{tag}"%')
 
 
@@ -127,7 +127,7 @@ def delete_tip(session: Session, user_id: int, is_moderator: bool, tip_id: int) 
     session.flush()
 
 
-def _counter(kind: str):  # type: ignore[no-untyped-def]
+def _counter(kind: str) -> InstrumentedAttribute[int]:
     return StyleTip.like_count if kind == "like" else StyleTip.save_count
 
 
@@ -239,5 +239,6 @@ def erase_user_tips(session: Session, user_id: int) -> None:
     for tip in session.scalars(select(StyleTip).where(StyleTip.author_id == user_id,
                                                       StyleTip.origin == "community")):
         session.delete(tip)
-    session.execute(DailyTip.__table__.delete().where(DailyTip.user_id == user_id))
+    session.execute(delete(DailyTip).where(DailyTip.user_id == user_id)
+                    .execution_options(synchronize_session=False))
     session.flush()

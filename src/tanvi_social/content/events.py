@@ -78,3 +78,21 @@ class CommentAdded(DomainEvent):
     post_id: int
     author_id: int
     parent_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostRemixCountChanged(DomainEvent):
+    """A remix (`remix_id`) of `post_id` was published or deleted: its `remix_count` changed."""
+
+    name: str = field(default="post.remixes", init=False)
+    post_id: int
+    remix_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostModerated(DomainEvent):
+    """A moderator or a filter changed the post's moderation state."""
+
+    name: str = field(default="post.moderated", init=False)
+    post_id: int
+    state: str

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.content import comments as comment_service
-from tanvi_social.content import service
+from tanvi_social.content import remix, service
 from tanvi_social.content.models import (
     Challenge,
     ChallengeEntry,
@@ -168,12 +168,11 @@ def erase(session: Session, user_id: int) -> None:
             entries_count=Challenge.entries_count - entered.get(cid, 0),
             participants_count=Challenge.participants_count - joined.get(cid, 0)))
     # the user's published remixes stop counting on others' originals
-    remixed = Counter(session.scalars(select(Post.remix_of_id).where(
+    remixed = Counter(pid for pid in session.scalars(select(Post.remix_of_id).where(
         Post.author_id == user_id, Post.remix_of_id.is_not(None), Post.is_draft.is_(False),
-        Post.deleted_at.is_(None))))
+        Post.deleted_at.is_(None))) if pid is not None)
     for pid, n in others(remixed).items():
-        session.execute(update(Post).where(Post.id == pid)
-                        .values(remix_count=Post.remix_count - n))
+        remix.adjust_remix_count(session, pid, -n)
     session.execute(delete(Share).where(Share.post_id.in_(own_posts)))
     session.execute(delete(Post).where(Post.repost_of_id.in_(own_posts)))
     session.execute(delete(Post).where(Post.author_id == user_id))

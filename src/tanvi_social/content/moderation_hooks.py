@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.content import comments
 from tanvi_social.content.access import can_view_post
+from tanvi_social.content.events import PostModerated
 from tanvi_social.content.models import Comment, ModerationState, Post, PostType
+from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import InvalidState, NotFound
 from tanvi_social.social.counters import adjust_posts_count
 
@@ -30,6 +32,7 @@ def set_post_state(session: Session, post_id: int, state: str) -> None:
     if counted and (post.moderation_state == REMOVED) != (state == REMOVED):
         adjust_posts_count(session, post.author_id, -1 if state == REMOVED else 1)
     post.moderation_state = state
+    record_event(session, PostModerated(post_id=post.id, state=state))
     session.flush()
 
 

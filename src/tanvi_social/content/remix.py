@@ -17,8 +17,10 @@ from sqlalchemy import desc, func, select, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
+from tanvi_social.content.events import PostRemixCountChanged
 from tanvi_social.content.models import ModerationState, Post, PostMedia, PostType, RemixPolicy
 from tanvi_social.content.schemas import RemixCredit, RemixLink
+from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import Forbidden, InvalidState
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.media import service as media_service
@@ -87,10 +89,12 @@ def counted(post: Post) -> bool:
     return post.remix_of_id is not None and not post.is_draft and post.deleted_at is None
 
 
-def adjust_remix_count(session: Session, original_id: int, delta: int) -> None:
+def adjust_remix_count(session: Session, original_id: int, delta: int,
+                       remix_id: int | None = None) -> None:
     session.execute(update(Post).where(Post.id == original_id)
                     .values(remix_count=Post.remix_count + delta)
                     .execution_options(synchronize_session=False))
+    record_event(session, PostRemixCountChanged(post_id=original_id, remix_id=remix_id))
 
 
 def on_publish(session: Session, post: Post) -> None:
@@ -101,7 +105,7 @@ def on_publish(session: Session, post: Post) -> None:
     if original is None or not can_view_post(session, post.author_id, original):
         raise InvalidState("The remixed post is no longer available", code="remix_unavailable")
     check_policy(session, post.author_id, original)
-    adjust_remix_count(session, original.id, 1)
+    adjust_remix_count(session, original.id, 1, post.id)
     session.refresh(original, ["remix_count"])
     if can_view_post(session, original.author_id, post):
         notify(session, recipient_id=original.author_id, actor_id=post.author_id, type="remix",
@@ -112,7 +116,7 @@ def on_publish(session: Session, post: Post) -> None:
 def on_delete(session: Session, post: Post) -> None:
     """Called before the post is marked deleted: it stops counting on its original."""
     if counted(post):
-        adjust_remix_count(session, post.remix_of_id, -1)  # type: ignore[arg-type]
+        adjust_remix_count(session, post.remix_of_id, -1, post.id)  # type: ignore[arg-type]
 
 
 def links(session: Session, viewer_id: int | None,

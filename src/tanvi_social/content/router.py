@@ -45,6 +45,7 @@ from tanvi_social.content.schemas import (
     PeriodIn,
     PostCreate,
     PostListResponse,
+    PostRead,
     PostResponse,
     PostTypeIn,
     PostUpdate,
@@ -62,6 +63,7 @@ from tanvi_social.content.schemas import (
     SortIn,
     VoteResponse,
 )
+from tanvi_social.core.cache import cached_value, keys
 from tanvi_social.core.deps import PlatformDep, enforce_rate_limit
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unauthorized
 from tanvi_social.core.pagination import PageDep, Pagination
@@ -86,6 +88,8 @@ async def _write_limit(user: WriterUser, request: Request, response: Response) -
 
 writes = [Depends(_write_limit)]
 AUTH = (Unauthorized, Forbidden, 429)
+# seconds a reader-independent post card may be cached; events invalidate it sooner
+POST_CARD_TTL = 30.0
 CHANGED: dict[int | str, dict[str, Any]] = {
     200: {"model": ReactionResponse, "description": "The reaction type was changed"}}
 
@@ -131,10 +135,24 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
 
 @router.get("/posts/{post_id}", responses=error_responses(Unauthorized, NotFound))
 async def get_post(post_id: Id, user: OptionalUser, platform: PlatformDep) -> PostResponse:
-    """One post with its author card, images, analysis and the caller's own state."""
-    post = await platform.db.read(service.get_post, user.user_id if user else None, post_id,
-                                  base(platform))
-    return PostResponse(post=post)
+    """One post with its author card, images, analysis and the caller's own state.
+
+    The reader-independent card is cached (docs/content.md → "Post card cache"); the visibility
+    check and the `viewer` block are computed for every request.
+    """
+    viewer = user.user_id if user else None
+    shared, state = await platform.db.read(service.viewer_part, viewer, post_id)
+    if not shared:
+        post = await platform.db.read(service.get_post, viewer, post_id, base(platform))
+        return PostResponse(post=post)
+
+    async def produce() -> PostRead:
+        return await platform.db.read(service.shared_card, post_id, base(platform))
+
+    raw = await cached_value(platform, keys.post_card(post_id), POST_CARD_TTL, produce)
+    card = PostRead.model_validate(raw)
+    card.viewer = state
+    return PostResponse(post=card)
 
 
 @router.put("/posts/{post_id}", dependencies=writes,

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from tanvi_social.content import gdpr, moderation_hooks, tasks
+from tanvi_social.content.events import (
+    PostDeleted,
+    PostEngagementChanged,
+    PostLiked,
+    PostModerated,
+    PostRemixCountChanged,
+    PostSaved,
+    PostShared,
+    PostUpdated,
+)
 from tanvi_social.content.service import optional_module
+from tanvi_social.core.cache import invalidate_on, keys
 from tanvi_social.core.platform import Platform
 
 CLOSE_CHALLENGES_EVERY = 60.0
@@ -20,8 +31,14 @@ async def refresh_analyses_job(platform: Platform) -> None:
     await platform.db.run_in_thread(tasks.refresh_recent_analyses, commit=True)
 
 
+CARD_EVENTS = (PostUpdated, PostDeleted, PostEngagementChanged, PostLiked, PostSaved, PostShared,
+               PostRemixCountChanged, PostModerated)
+
+
 def setup(platform: Platform) -> None:
     gdpr.ensure_registered()
+    for event_type in CARD_EVENTS:
+        invalidate_on(platform, event_type, lambda e: [keys.post_card(e.post_id)])
     targets = optional_module("tanvi_social.moderation.targets")
     if targets is not None:
         moderation_hooks.register(targets)

@@ -24,7 +24,7 @@ def media_reads(session: Session, ids: Iterable[int]) -> dict[int, Any]:
     svc = module("media.service")
     if svc is None or not wanted:
         return {}
-    return svc.media_reads(session, wanted)  # type: ignore[no-any-return]
+    return svc.media_reads(session, wanted)
 
 
 def claim_media(session: Session, owner_id: int, media_id: int) -> Any:

@@ -96,9 +96,9 @@ def compatible_users(session: Session, user_id: int, authors: Iterable[int],
             Profile.user_id.in_([user_id, *pool]))).all())
         mine_tags = {norm_tag(t) for t in profiles.get(user_id) or []}
         for uid in pool:
-            theirs = {norm_tag(t) for t in profiles.get(uid) or []}
-            union = mine_tags | theirs
-            jac = len(mine_tags & theirs) / len(union) if union else 0.0
+            their_tags = {norm_tag(t) for t in profiles.get(uid) or []}
+            union = mine_tags | their_tags
+            jac = len(mine_tags & their_tags) / len(union) if union else 0.0
             if jac * 100 >= COMPATIBLE_MIN:
                 scores[uid] = jac
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]

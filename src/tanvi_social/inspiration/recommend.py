@@ -60,7 +60,10 @@ def _post_rating_effects(session: Session, user_id: int) -> tuple[set[int], set[
     rows = {pid: (a, [*(h or []), *(s or [])]) for pid, a, h, s in session.execute(
         select(Post.id, Post.author_id, Post.hashtags, Post.style_tags)
         .where(Post.id.in_(rated)))}
-    excluded, down_tags, down_authors, up_authors = set(), set(), set(), set()
+    excluded: set[int] = set()
+    down_tags: set[str] = set()
+    down_authors: set[int] = set()
+    up_authors: set[int] = set()
     up_tags: dict[str, float] = {}
     for pid, rating in rated.items():
         author, tags = rows.get(pid, (None, []))

@@ -414,8 +414,9 @@ def _present(session: Session, viewer_id: int | None, hits: list[SearchHit]) -> 
         for h in hits:
             if h.type == "post" and h.id in reads:
                 h.post = reads[h.id]
-                h.title = reads[h.id].caption[:80] if reads[h.id].caption else f"Post {h.id}"
-                h.snippet = reads[h.id].caption[:200] if reads[h.id].caption else None
+                caption = reads[h.id].caption
+                h.title = caption[:80] if caption else f"Post {h.id}"
+                h.snippet = caption[:200] if caption else None
     if users:
         cards = author_cards(session, users)
         for h in hits:

@@ -79,7 +79,7 @@ def detect_trends(session: Session, now: datetime | None = None) -> TrendRefresh
 
 async def refresh_job(platform: Any, **_: Any) -> TrendRefreshResult:
     """The scheduled job: detection on a worker thread, committed."""
-    return await platform.db.run_in_thread(detect_trends, commit=True)  # type: ignore[no-any-return]
+    return await platform.db.run_in_thread(detect_trends, commit=True)
 
 
 def register(platform: Any) -> None:

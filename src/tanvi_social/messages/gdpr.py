@@ -15,8 +15,8 @@ from tanvi_social.messages.models import Conversation, Message, MessageHide, Par
 def export(session: Session, user_id: int) -> dict[str, Any]:
     conversation_ids = list(session.scalars(select(Participant.conversation_id)
                                             .where(Participant.user_id == user_id)))
-    conversations = session.scalars(select(Conversation).where(
-        Conversation.id.in_(conversation_ids)).order_by(Conversation.id)) if conversation_ids \
+    conversations = list(session.scalars(select(Conversation).where(
+        Conversation.id.in_(conversation_ids)).order_by(Conversation.id))) if conversation_ids \
         else []
     return {
         "conversations": [{"id": c.id, "kind": c.kind, "title": c.title,

@@ -179,11 +179,11 @@ def _conversation_reads(session: Session, viewer_id: int,
         mine = next((p for p in ps if p.user_id == viewer_id), None)
         message = last.get(c.last_message_id) if c.last_message_id is not None else None
         out.append(ConversationRead(
-            id=c.id, kind=c.kind, title=c.title, created_by=c.created_by,  # type: ignore[arg-type]
-            participants=[ParticipantRead(user=cards[p.user_id], status=p.status,  # type: ignore[arg-type]
+            id=c.id, kind=c.kind, title=c.title, created_by=c.created_by,
+            participants=[ParticipantRead(user=cards[p.user_id], status=p.status,
                                           last_read_message_id=p.last_read_message_id)
                           for p in ps if p.user_id in cards],
-            my_status=mine.status if mine is not None else None,  # type: ignore[arg-type]
+            my_status=mine.status if mine is not None else None,
             unread_count=mine.unread_count if mine is not None else 0,
             last_message=_dm_reads(session, viewer_id, [message], ps)[0] if message else None,
             last_message_at=c.last_message_at, created_at=c.created_at,

@@ -24,7 +24,7 @@ def seed(session: Session, ctx: Any) -> int:
     added = 0
     for pattern, action in WORDS:
         service.create_filter(session, admin_id, FilterCreate(pattern=pattern,
-                                                              action=action))  # type: ignore[arg-type]
+                                                              action=action))
         added += 1
     register_default_targets()  # the CLI seeds without starting the app
     ids: list[int] = list(ctx.data.get("user_ids") or [])

@@ -347,7 +347,7 @@ def list_filters(session: Session, params: PageParams) -> tuple[list[FilterRead]
     return [_filter_read(r) for r in rows], Pagination.build(params, total)
 
 
-def create_filter(session: Session, actor_id: int, data: FilterCreate) -> FilterRead:
+def create_filter(session: Session, actor_id: int | None, data: FilterCreate) -> FilterRead:
     """Add a word or phrase to the list (duplicates by folded form are a 409)."""
     pattern = " ".join(data.pattern.split())
     if compile_phrase(pattern) is None:

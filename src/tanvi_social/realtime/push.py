@@ -241,7 +241,7 @@ class PushSender:
                 await webpush_async(
                     {"endpoint": target["endpoint"], "keys": target["keys"]}, data=message,
                     vapid_private_key=self.vapid, vapid_claims=claims, ttl=3600,
-                    timeout=aiohttp.ClientTimeout(total=10),  # type: ignore[arg-type]
+                    timeout=aiohttp.ClientTimeout(total=10),
                     aiohttp_session=self._http())
                 return "ok"
             except WebPushException as exc:

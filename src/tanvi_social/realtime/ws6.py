@@ -166,6 +166,6 @@ def share(session: Session, user_id: int, data: WS6ShareRequest, base_url: str) 
     url = ""
     for name in names:
         result = engagement.share_post(session, user_id, post_id, ShareRequest(
-            share_type="external", share_platform=name), base_url)  # type: ignore[arg-type]
+            share_type="external", share_platform=name), base_url)
         url = result.share_url
     return WS6ShareResponse(shareUrl=url)
