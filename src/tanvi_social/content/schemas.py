@@ -75,6 +75,15 @@ class OutfitItem(BaseModel):
         return value
 
 
+def _bounded_tags(values: list[str] | None, what: str) -> list[str] | None:
+    """Optional tag list: each at most 40 characters, then normalised by `_tags`."""
+    if values is None:
+        return None
+    if any(len(v) > 40 for v in values):
+        raise ValueError(f"{what} is at most 40 characters")
+    return _tags(values)
+
+
 def _tags(values: list[str]) -> list[str]:
     out: list[str] = []
     for v in values:
@@ -118,11 +127,7 @@ class PostFields(BaseModel):
     @field_validator("style_tags")
     @classmethod
     def _style_tags(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        if any(len(v) > 40 for v in value):
-            raise ValueError("a style tag is at most 40 characters")
-        return _tags(value)
+        return _bounded_tags(value, "a style tag")
 
     @field_validator("title", "occasion")
     @classmethod
@@ -478,11 +483,7 @@ class CollectionUpdate(BaseModel):
     @field_validator("tags")
     @classmethod
     def _t(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        if any(len(v) > 40 for v in value):
-            raise ValueError("a tag is at most 40 characters")
-        return _tags(value)
+        return _bounded_tags(value, "a tag")
 
     @field_validator("contributor_ids")
     @classmethod
