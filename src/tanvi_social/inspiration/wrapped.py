@@ -41,7 +41,7 @@ from tanvi_social.media.models import Media, MediaTag
 from tanvi_social.social.cards import AuthorCard, author_cards
 from tanvi_social.social.models import Connection, ConnectionState
 
-PERIOD_RE = r"^[0-9]{4}(-[0-9]{2})?$"
+PERIOD_RE = r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"
 MIN_YEAR, MAX_YEAR = 1970, 9998
 TOP_COLOURS = 5
 TOP_TERMS = 5
