@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -150,32 +152,22 @@ class Database:
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `fn(session, *args, **kwargs)` as one unit of work and commit once."""
-        try:
+        with _unavailable_as_503():
             if self.is_sqlite:
                 result, events = self._run_sync(fn, args, kwargs, commit=True)
             else:
                 result, events = await self._run_async(fn, args, kwargs, commit=True)
-        except (OperationalError, DBAPIError, OSError) as exc:
-            if _is_connection_error(exc):
-                raise ServiceUnavailable("The database is unavailable",
-                                         code="database_unavailable") from exc
-            raise
         if events and self._event_sink is not None:
             await self._event_sink(events)
         return result
 
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a read-only function; nothing is committed."""
-        try:
+        with _unavailable_as_503():
             if self.is_sqlite:
                 result, _ = self._run_sync(fn, args, kwargs, commit=False)
             else:
                 result, _ = await self._run_async(fn, args, kwargs, commit=False)
-        except (OperationalError, DBAPIError, OSError) as exc:
-            if _is_connection_error(exc):
-                raise ServiceUnavailable("The database is unavailable",
-                                         code="database_unavailable") from exc
-            raise
         return result
 
     async def run_in_thread(self, fn: Callable[..., T], /, *args: Any, commit: bool = False,
@@ -241,6 +233,21 @@ class Database:
         if self.async_engine is not None:
             await self.async_engine.dispose()
         self.sync_engine.dispose()
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    """A lost connection, or a pool with no free connection for `pool_timeout`, is a 503."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise ServiceUnavailable("The database is busy; retry shortly", code="database_busy",
+                                 headers={"Retry-After": "1"}) from exc
+    except (OperationalError, DBAPIError, OSError) as exc:
+        if _is_connection_error(exc):
+            raise ServiceUnavailable("The database is unavailable",
+                                     code="database_unavailable") from exc
+        raise
 
 
 def _is_connection_error(exc: BaseException) -> bool:
