@@ -22,6 +22,20 @@ class TestWebClientServing:
         assert vendor.status_code == 200
         assert "export{" in vendor.text
 
+    async def test_service_worker_is_served_from_the_root_uncached(self,
+                                                                  client: AsyncClient) -> None:
+        """At `/sw.js` its scope can be the whole site; `no-cache` so updates apply at once."""
+        r = await client.get("/sw.js")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/javascript")
+        assert r.headers["cache-control"] == "no-cache"
+        assert r.headers["service-worker-allowed"] == "/"
+        assert 'addEventListener("push"' in r.text
+        assert 'addEventListener("notificationclick"' in r.text
+        push = await client.get("/static/push.js")
+        assert push.status_code == 200
+        assert 'register("/sw.js", { scope: "/" })' in push.text
+
     async def test_path_traversal_is_refused(self, client: AsyncClient) -> None:
         for path in ("/static/../router.py", "/static/..%2Frouter.py", "/static/%2e%2e/router.py",
                      "/static/nope.js"):

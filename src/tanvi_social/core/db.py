@@ -12,17 +12,19 @@ executes one of them as one unit of work and commits once:
 Domain events recorded during the unit of work are handed to the event bus only after the commit.
 
 The database being unreachable is a 503 `database_unavailable`, never a 500 (docs/security.md,
-"Dependency faults"): any failure to obtain a connection (refused, not accepting connections, pool
-exhausted, SQLite file unopenable), a connection lost mid-unit-of-work, and a SQLite write lock held
-elsewhere past `busy_timeout`. Dead pooled connections are replaced by `pool_pre_ping`, so the
-service recovers by itself once the database is back.
+"Dependency faults"): any failure to open a connection (refused, not accepting connections, no
+answer within `CONNECT_TIMEOUT`, SQLite file unopenable), a connection lost mid-unit-of-work, and a
+SQLite write lock held elsewhere past `busy_timeout`. A pool with no free connection for
+`pool_timeout` is a 503 `database_busy` with `Retry-After`. Dead pooled connections are replaced by
+`pool_pre_ping`, so the service recovers by itself once the database is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -167,30 +169,22 @@ class Database:
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `fn(session, *args, **kwargs)` as one unit of work and commit once."""
-        try:
+        with _unavailable_as_503():
             if self.is_sqlite:
                 result, events = self._run_sync(fn, args, kwargs, commit=True)
             else:
                 result, events = await self._run_async(fn, args, kwargs, commit=True)
-        except (OperationalError, DBAPIError, OSError) as exc:
-            if _is_connection_error(exc):
-                raise _unavailable() from exc
-            raise
         if events and self._event_sink is not None:
             await self._event_sink(events)
         return result
 
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a read-only function; nothing is committed."""
-        try:
+        with _unavailable_as_503():
             if self.is_sqlite:
                 result, _ = self._run_sync(fn, args, kwargs, commit=False)
             else:
                 result, _ = await self._run_async(fn, args, kwargs, commit=False)
-        except (OperationalError, DBAPIError, OSError) as exc:
-            if _is_connection_error(exc):
-                raise _unavailable() from exc
-            raise
         return result
 
     async def run_in_thread(self, fn: Callable[..., T], /, *args: Any, commit: bool = False,
@@ -211,7 +205,7 @@ class Database:
         with self._sync_sessions() as session:
             try:
                 session.connection()
-            except (DBAPIError, OSError, PoolTimeout) as exc:
+            except (DBAPIError, OSError) as exc:  # a pool timeout is `database_busy`, below
                 raise _unavailable() from exc
             try:
                 result = fn(session, *args, **kwargs)
@@ -230,7 +224,7 @@ class Database:
         async with self._async_sessions() as session:
             try:
                 await session.connection()
-            except (DBAPIError, OSError, PoolTimeout) as exc:
+            except (DBAPIError, OSError) as exc:  # a pool timeout is `database_busy`, below
                 raise _unavailable() from exc
             try:
                 result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
@@ -268,6 +262,20 @@ class Database:
 def _unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("The database is unavailable; try again shortly",
                               code="database_unavailable")
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    """A lost connection, or a pool with no free connection for `pool_timeout`, is a 503."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise ServiceUnavailable("The database is busy; retry shortly", code="database_busy",
+                                 headers={"Retry-After": "1"}) from exc
+    except (OperationalError, DBAPIError, OSError) as exc:
+        if _is_connection_error(exc):
+            raise _unavailable() from exc
+        raise
 
 
 def _is_connection_error(exc: BaseException) -> bool:

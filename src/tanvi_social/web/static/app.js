@@ -1,6 +1,7 @@
 // Tanvi web client: a small single-page app over the public API (hash routes, no build step).
 import { api, ApiError, clearTokens, saveTokens, streamTicket, tokens } from "./api.js";
 import { h, icon, timeAgo, toast } from "./dom.js";
+import { disablePush, enablePush, listenToWorker, pushStatus, syncPush } from "./push.js";
 import { decode } from "./vendor/blurhash-2.0.5.mjs";
 
 const app = document.getElementById("app");
@@ -353,10 +354,44 @@ async function notificationsView() {
     await api("/api/social/notifications/read-all", { method: "POST" }).catch((e) => toast(e.message));
     setUnread(0); route();
   });
-  page("", "Notifications", h("div", { class: "row", style: "margin-bottom:12px" }, readAll), list);
+  page("", "Notifications", pushCard(), h("div", { class: "row", style: "margin-bottom:12px" }, readAll), list);
+  await loadNotifications(list);
+}
+
+async function loadNotifications(list) {
   const data = await api("/api/social/notifications?per_page=50");
   const items = data.notifications || [];
   list.replaceChildren(...(items.length ? items.map(notificationEl) : [h("p", { class: "empty" }, "No notifications yet.")]));
+}
+
+// The opt-in for Web Push on this device: permission is asked only when the button is clicked.
+function pushCard() {
+  const note = h("p", { class: "muted", id: "push-note" }, "Checking push notifications…");
+  const error = h("p", { class: "error", role: "alert", id: "push-error" });
+  const button = h("button", { class: "btn", type: "button", id: "push-toggle", hidden: true });
+  let current = "off";
+  const show = ({ state: s, reason }) => {
+    current = s;
+    button.hidden = s !== "on" && s !== "off";
+    button.textContent = s === "on" ? "Turn off push notifications" : "Turn on push notifications";
+    button.setAttribute("aria-pressed", String(s === "on"));
+    note.textContent = reason || (s === "on" ? "Push notifications are on for this device."
+      : "Get a notification on this device for likes, comments and follows, even when Tanvi is closed.");
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true; error.textContent = "";
+    try {
+      if (current === "on") { await disablePush(); show({ state: "off" }); toast("Push notifications off"); }
+      else { await enablePush(); show({ state: "on" }); toast("Push notifications on"); }
+    } catch (e) {
+      error.textContent = e.message;
+      await pushStatus().then(show).catch(() => {});
+    } finally { button.disabled = false; }
+  });
+  pushStatus().then(show).catch((e) => show({ state: "unsupported",
+    reason: `Push notifications are unavailable here (${e.message}).` }));
+  return h("section", { class: "card push-card", "aria-label": "Push notifications" },
+    h("h3", {}, "Push notifications"), note, error, button);
 }
 
 function notificationText(n) {
@@ -380,7 +415,8 @@ async function connectStream() {
     state.stream = source;
     source.addEventListener("notification.created", () => {
       setUnread(state.unread + 1);
-      if (document.getElementById("notification-list")) notificationsView();
+      const list = document.getElementById("notification-list");
+      if (list) loadNotifications(list).catch(() => {});
       else toast("New notification");
     });
     source.onerror = () => { source.close(); state.stream = null; setTimeout(connectStream, 5000); };
@@ -522,7 +558,8 @@ function authView(mode = "signin") {
     h("h1", {}, "Tanvi"), h("p", { class: "tagline" }, "Style community for women who have no time."), form));
 }
 
-function signOut() {
+async function signOut() {
+  await disablePush().catch(() => {});  // this browser stops getting this account's pushes
   api("/api/auth/logout", { method: "POST", body: { refresh_token: tokens()?.refresh_token } }).catch(() => {});
   clearTokens();
   state.me = null;
@@ -561,9 +598,11 @@ async function start() {
   if (state.me) {
     api("/api/social/notifications/unread-count").then((d) => setUnread(d.unread_count ?? d.count ?? 0)).catch(() => {});
     connectStream();
+    syncPush().catch(() => {});
   }
   await route();
 }
 
 window.addEventListener("hashchange", route);
+listenToWorker((hash) => { if (location.hash !== hash) location.hash = hash; else route(); });
 start();
