@@ -65,6 +65,39 @@ async def test_message_and_typing_delivered_within_a_second(factory: Factory,
             await outsider_stream.next(timeout=0.3)
 
 
+async def test_membership_change_reaches_members_and_the_removed(factory: Factory,
+                                                                 live: LiveServer,
+                                                                 platform: Any) -> None:
+    mia, zoe, lina, outsider = (await factory.user(), await factory.user(),
+                                await factory.user(), await factory.user())
+    async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
+        conv = (await http.post("/api/messages/conversations",
+                                json={"participant_ids": [zoe.id, lina.id]},
+                                headers=mia.headers)).json()["conversation"]
+        async with sse(live.url, headers=zoe.headers) as zoe_stream, \
+                sse(live.url, headers=lina.headers) as lina_stream, \
+                sse(live.url, headers=outsider.headers) as outsider_stream:
+            r = await http.delete(
+                f"/api/messages/conversations/{conv['id']}/participants/{lina.id}",
+                headers=mia.headers)
+            assert r.status_code == 200
+            for stream in (zoe_stream, lina_stream):
+                frame = await stream.next(timeout=1.0)
+                assert frame.event == "conversation.updated"
+                assert frame.data["change"] == "removed"
+                assert frame.data["user_ids"] == [lina.id]
+                assert frame.data["message"]["kind"] == "system"
+            # Once removed, lina hears nothing more of the group.
+            r = await http.post(f"/api/messages/conversations/{conv['id']}/messages",
+                                json={"body": "just us"}, headers=mia.headers)
+            assert r.status_code == 201
+            assert (await zoe_stream.next(timeout=1.0)).event == "message.sent"
+            with pytest.raises(TimeoutError):
+                await lina_stream.next(timeout=0.3)
+            with pytest.raises(TimeoutError):
+                await outsider_stream.next(timeout=0.3)
+
+
 async def test_message_over_websockets_within_a_second_and_not_to_outsiders(
         factory: Factory, live: LiveServer, platform: Any) -> None:
     a, b, outsider = await factory.user(), await factory.user(), await factory.user()

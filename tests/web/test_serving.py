@@ -55,3 +55,17 @@ class TestWebClientServing:
             assert "innerHTML" not in source, script.name
             assert "insertAdjacentHTML" not in source, script.name
             assert "document.write" not in source, script.name
+
+    async def test_style_wrapped_view_uses_paths_the_api_serves(self, client: AsyncClient) -> None:
+        """The own profile links to the Style Wrapped view, whose two calls exist in the API."""
+        from pathlib import Path
+
+        import tanvi_social.web as web
+
+        source = (Path(web.__file__).parent / "static" / "app.js").read_text()
+        assert 'href: "#/wrapped"' in source
+        assert 'case "wrapped": return await wrappedView(params.get("period"));' in source
+        paths = (await client.get("/openapi.json")).json()["paths"]
+        for path in ("/api/inspiration/wrapped", "/api/inspiration/wrapped/card.png"):
+            assert f"`{path}?period=" in source, path
+            assert "get" in paths[path], path

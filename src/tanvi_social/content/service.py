@@ -33,6 +33,7 @@ from tanvi_social.content.models import (
     Save,
     Share,
 )
+from tanvi_social.content.muting import hides, post_texts, viewer_matcher
 from tanvi_social.content.schemas import (
     AIAnalysis,
     Mention,
@@ -403,7 +404,8 @@ def _notify_mentions(session: Session, post: Post, mentions: Iterable[dict[str, 
     for m in mentions:
         if can_view_post(session, m["id"], post):
             notify(session, recipient_id=m["id"], actor_id=post.author_id, type="mention",
-                   target_type="post", target_id=post.id, data={"post_id": post.id})
+                   target_type="post", target_id=post.id, data={"post_id": post.id},
+                   text=post_texts(post.title, post.caption, post.hashtags, post.style_tags))
 
 
 def _on_publish(session: Session, post: Post) -> None:
@@ -659,6 +661,11 @@ def list_posts(session: Session, viewer_id: int | None, filters: PostFilters,
     else:
         q = q.order_by(desc(Post.created_at), desc(Post.id))
     posts = session.scalars(q.offset(page.offset).limit(page.per_page)).all()
+    if filters.user_id is None and not filters.drafts:
+        # Like muted authors, muted words apply to the mixed listing, not to one person's
+        # posts; the page is filtered after paging, so it may come back shorter than per_page.
+        words = viewer_matcher(session, viewer_id)
+        posts = [p for p in posts if not hides(words, viewer_id, p)]
     return build_post_reads(session, viewer_id, posts, base_url=base_url), total
 
 
