@@ -8,10 +8,16 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
+from tanvi_social.content.access import (
+    can_view_post,
+    followed_authors_clause,
+    get_visible_post,
+    visible_posts_clause,
+)
 from tanvi_social.content.models import Post
 from tanvi_social.core.errors import NotFound
 from tanvi_social.core.time import utcnow
+from tanvi_social.social import graph
 from tanvi_social.social.models import Block, Connection, Profile
 from tests.factories import Factory
 
@@ -69,6 +75,28 @@ async def test_rules_and_clause_agree(platform: Any, factory: Factory) -> None:
     assert result[stranger.id][0] == {"public"}
     assert result[blocked.id][0] == set()
     assert result[private_author.id][0] == {"public", "private-account-public"}
+
+    def followed(session: Session) -> dict[int, tuple[set, set]]:
+        """The home timeline's clause: posts of followed authors (and one's own) the rule
+        lets the viewer see, and nothing by anyone else."""
+        posts = session.scalars(select(Post)).all()
+        authors = {p.author_id for p in posts} | {stranger.id}
+        out = {}
+        for viewer in (author.id, follower.id, stranger.id, blocked.id, private_author.id):
+            following = graph.following_ids(session, viewer)
+            one = {p.caption for p in posts if can_view_post(session, viewer, p)
+                   and p.author_id in following | {viewer}}
+            clause = {p.caption for p in session.scalars(select(Post).where(
+                followed_authors_clause(session, viewer, following, authors)))}
+            out[viewer] = (one, clause)
+        return out
+
+    by_follow = await platform.db.read(followed)
+    for one, clause in by_follow.values():
+        assert one == clause
+    assert by_follow[follower.id][0] == {"public", "followers", "private-account-public"}
+    assert by_follow[stranger.id][0] == set()  # a pending request is not a follow
+    assert by_follow[blocked.id][0] == set()
 
 
 async def test_get_visible_post_is_not_found_for_missing_and_hidden(

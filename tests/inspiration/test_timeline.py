@@ -55,6 +55,30 @@ class TestHomeTimeline:
         assert sorted(seen) == sorted(posts)
         assert len(seen) == len(set(seen))
 
+    async def test_pages_across_months_and_the_read_windows(
+            self, client: AsyncClient, factory: Factory, world: World) -> None:
+        """Posts hours, days, weeks and months old (inside and beyond every time window the
+        read tries first) come in one newest-first order, each once, from page to page."""
+        me, ana, bea = await factory.users(3)
+        await world.follow(me.id, ana.id)
+        await world.follow(me.id, bea.id)
+        ages = [0.5, 5, 20, 30, 47, 80, 190, 400, 1600, 2000, 3000]
+        posts = {await world.post((ana if i % 2 else bea).id, f"look {i}",
+                                  created_at=hours_ago(h)): h for i, h in enumerate(ages)}
+        newest_first = sorted(posts, key=lambda pid: posts[pid])
+        for limit in (1, 2, 4, 20):
+            seen: list[int] = []
+            cursor = None
+            for _ in range(len(ages) + 2):
+                params: dict[str, Any] = {"limit": limit}
+                if cursor:
+                    params["cursor"] = cursor
+                ids, cursor = await page_ids(client, me.headers, **params)
+                seen += [pid for _, pid in ids]
+                if cursor is None:
+                    break
+            assert seen == newest_first, limit
+
     async def test_visibility_blocks_and_mutes(self, client: AsyncClient, factory: Factory,
                                                world: World) -> None:
         me, ana, bea, cat = await factory.users(4)

@@ -19,6 +19,7 @@ Anything not visible is reported as 404 by callers, never 403, so existence does
 from __future__ import annotations
 
 import importlib
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
@@ -116,3 +117,27 @@ def visible_posts_clause(session: Session, viewer_id: int | None) -> ColumnEleme
         others = and_(others, Post.author_id.not_in(blocked))
     return and_(base, or_(Post.author_id == viewer_id, others))
 
+
+
+def followed_authors_clause(session: Session, viewer_id: int, following: Collection[int],
+                            authors: Iterable[int]) -> ColumnElement[bool]:
+    """Posts by `authors` that the viewer may see, for authors the viewer follows (`following`:
+    `graph.following_ids(viewer)`) or is; other authors are dropped. The same rows as
+    `visible_posts_clause` restricted to those authors, without its per-row profile check: a
+    follower sees public and followers-only posts whatever the author's profile visibility.
+    For the home timeline, whose authors are exactly these."""
+    wanted = set(authors)
+    allowed = sorted((wanted & set(following)) | (wanted & {viewer_id}))
+    if not allowed:
+        return false()
+    published = and_(Post.is_draft.is_(False),
+                     Post.moderation_state == ModerationState.VISIBLE.value)
+    base = and_(Post.deleted_at.is_(None),
+                Post.moderation_state != ModerationState.REMOVED.value)
+    others = and_(published, _community_clause(session, viewer_id),
+                  Post.visibility.in_((PostVisibility.PUBLIC.value,
+                                       PostVisibility.FOLLOWERS.value)))
+    blocked = graph.blocked_ids(session, viewer_id)
+    if blocked:
+        others = and_(others, Post.author_id.not_in(blocked))
+    return and_(Post.author_id.in_(allowed), base, or_(Post.author_id == viewer_id, others))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from tanvi_social.content.access import visible_posts_clause
 from tanvi_social.content.models import Post
@@ -14,6 +14,14 @@ from tanvi_social.content.muting import TextMatcher, hides
 from tanvi_social.inspiration import adapters
 from tanvi_social.inspiration.schemas import FeedItem, FeedPost
 from tanvi_social.social.cards import AuthorCard, author_cards
+
+# The columns a feed item reads (and muted words match): feeds load only these, so the wide JSON
+# columns (analysis, outfit items, mentions, remix credits) are never decoded for a feed page.
+# Anything else raises instead of lazy-loading one post at a time.
+FEED_LOAD = load_only(Post.id, Post.author_id, Post.title, Post.caption, Post.hashtags,
+                      Post.style_tags, Post.visibility, Post.community_id, Post.like_count,
+                      Post.comment_count, Post.share_count, Post.save_count, Post.created_at,
+                      Post.repost_of_id, raiseload=True)
 
 
 def feed_posts(session: Session, posts: Sequence[Post],
@@ -55,7 +63,7 @@ def items_for(session: Session, viewer_id: int | None, posts: Sequence[Post],
     if muted:
         posts = [p for p in posts if not hides(muted, viewer_id, p)]
     originals_ids = {p.repost_of_id for p in posts if p.repost_of_id}
-    originals = {p.id: p for p in session.scalars(select(Post).where(
+    originals = {p.id: p for p in session.scalars(select(Post).options(FEED_LOAD).where(
         Post.id.in_(visible_ids(session, viewer_id, originals_ids))))} if originals_ids else {}
     shown = [originals[p.repost_of_id] for p in posts if p.repost_of_id in originals]
     cards = author_cards(session, {p.author_id for p in posts} | {o.author_id for o in shown})

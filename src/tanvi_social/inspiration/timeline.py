@@ -24,18 +24,19 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from tanvi_social.content.access import visible_posts_clause
+from tanvi_social.content.access import followed_authors_clause, visible_posts_clause
 from tanvi_social.content.models import Post
 from tanvi_social.content.muting import TextMatcher, viewer_matcher
 from tanvi_social.core.pagination import decode_cursor, encode_cursor
+from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration.feedback import feedback_state
-from tanvi_social.inspiration.present import items_for
+from tanvi_social.inspiration.present import FEED_LOAD, items_for
 from tanvi_social.inspiration.schemas import FeedItem
 from tanvi_social.social import graph
 from tanvi_social.social.models import Profile
@@ -45,6 +46,11 @@ log = logging.getLogger(__name__)
 TIMELINE_CAP = 800
 FANOUT_LIMIT = 5000
 MAX_ROUNDS = 6
+# Each read first looks this far back from its cursor (then wider): when the window already
+# holds a full batch, those are the newest posts overall, and the database sorts only the
+# window's rows instead of every post the followed accounts ever wrote.
+WINDOWS: tuple[timedelta | None, ...] = (timedelta(days=1), timedelta(days=8),
+                                         timedelta(days=64), None)
 
 Entry = tuple[datetime, int]  # (created_at, post id)
 
@@ -57,6 +63,7 @@ class ViewerContext:
     fingerprint: str
     excluded: set[int]  # muted + hidden authors
     muted: TextMatcher | None = None  # the viewer's muted words (None: nothing muted)
+    following: frozenset[int] = frozenset()  # accepted follows (authors + celebrities - self)
 
 
 def _key(user_id: int) -> str:
@@ -95,7 +102,7 @@ def viewer_context(session: Session, viewer_id: int) -> ViewerContext:
     fb = feedback_state(session, viewer_id)
     excluded = graph.muted_ids(session, viewer_id) | fb.hidden_authors
     return ViewerContext(viewer_id, fanned, celebs, digest, excluded,
-                         viewer_matcher(session, viewer_id))
+                         viewer_matcher(session, viewer_id), frozenset(following))
 
 
 def candidate_entries(session: Session, authors: Sequence[int], cursor: Entry | None,
@@ -103,11 +110,23 @@ def candidate_entries(session: Session, authors: Sequence[int], cursor: Entry | 
     """Newest posts of these authors before the cursor (no visibility filter: ids only)."""
     if not authors:
         return []
-    rows = session.execute(
-        select(Post.created_at, Post.id).where(Post.author_id.in_(authors), _before(cursor),
-                                               Post.deleted_at.is_(None))
-        .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
-    return [(r[0], r[1]) for r in rows]
+    stmt = select(Post.created_at, Post.id).where(Post.author_id.in_(authors), _before(cursor),
+                                                  Post.deleted_at.is_(None))
+    return [(r[0], r[1]) for r in _newest(session, stmt, cursor, limit)]
+
+
+def _newest(session: Session, stmt: Any, cursor: Entry | None, limit: int) -> list[Any]:
+    """`stmt`'s newest `limit` rows before the cursor, by (created_at, id) descending, read
+    through widening time windows (WINDOWS): the same rows as without them."""
+    upper = cursor[0] if cursor is not None else utcnow()
+    ordered = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)
+    for window in WINDOWS:
+        if window is None:
+            return list(session.execute(ordered))
+        rows = list(session.execute(ordered.where(Post.created_at >= upper - window)))
+        if len(rows) == limit:
+            return rows
+    return []
 
 
 def _page_from_posts(session: Session, ctx: ViewerContext, posts: Sequence[Post],
@@ -134,7 +153,8 @@ def _filtered_posts(session: Session, ctx: ViewerContext, ids: Sequence[int]) ->
     """The candidates the viewer may see, minus muted/hidden authors, in the given order."""
     if not ids:
         return []
-    stmt = select(Post).where(Post.id.in_(ids), visible_posts_clause(session, ctx.viewer_id))
+    stmt = select(Post).options(FEED_LOAD).where(Post.id.in_(ids),
+                                                 visible_posts_clause(session, ctx.viewer_id))
     if ctx.excluded:
         stmt = stmt.where(Post.author_id.not_in(ctx.excluded))
     found = {p.id: p for p in session.scalars(stmt)}
@@ -150,12 +170,13 @@ def computed_page(session: Session, viewer_id: int, cursor: str | None,
     items: list[FeedItem] = []
     if not authors:
         return items, None
-    clause = visible_posts_clause(session, viewer_id)
+    # every author is followed (or the viewer): the followers' form of the visibility rule
+    clause = followed_authors_clause(session, viewer_id, ctx.following, authors)
     batch = limit + 1
     for _ in range(MAX_ROUNDS):
-        posts = list(session.scalars(
-            select(Post).where(Post.author_id.in_(authors), _before(position), clause)
-            .order_by(Post.created_at.desc(), Post.id.desc()).limit(batch)))
+        posts = [row[0] for row in _newest(
+            session, select(Post).options(FEED_LOAD).where(_before(position), clause),
+            position, batch)]
         full_at = _page_from_posts(session, ctx, posts, limit, items)
         if full_at is not None:
             more = posts[-1].id != full_at[1] or len(posts) == batch
