@@ -4,7 +4,7 @@ from httpx import AsyncClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tanvi_social.social.compat import BUDGET_ORDER, StyleSignals, score
+from tanvi_social.social.compat import BUDGET_ORDER, StyleSignals, score, score_value
 from tests.factories import Factory
 from tests.social.helpers import follow, set_profile
 
@@ -33,6 +33,12 @@ class TestScoreProperties:
         assert ab.shared == ba.shared
         assert 0 <= ab.score <= 100
         assert score(a, b) == ab
+
+    @settings(max_examples=300, deadline=None)
+    @given(signals, signals)
+    def test_score_value_is_the_score_without_reasons(self, a: StyleSignals,
+                                                      b: StyleSignals) -> None:
+        assert score_value(a, b) == score(a, b).score
 
     @settings(max_examples=100, deadline=None)
     @given(signals)

@@ -28,7 +28,7 @@ from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration import adapters
 from tanvi_social.inspiration.feedback import feedback_state, followed_hashtags, get_preferences
 from tanvi_social.inspiration.models import Trend
-from tanvi_social.inspiration.present import items_for
+from tanvi_social.inspiration.present import FEED_LOAD, items_for
 from tanvi_social.inspiration.ranking import Candidate, norm_tag, rank, tag_profile
 from tanvi_social.inspiration.schemas import FeedItem
 from tanvi_social.social import graph
@@ -90,10 +90,10 @@ def compatible_users(session: Session, user_id: int, authors: Iterable[int],
         mine = compat.load_signals(session, [user_id]).get(user_id)
         if mine is None:
             return {}
-        theirs = {p.user_id: compat.profile_signals(p) for p in session.scalars(
-            select(Profile).where(Profile.user_id.in_(pool)))}
+        theirs = compat.signal_rows(session, pool)  # the profile columns only
+        empty = compat.StyleSignals()
         for uid in pool:
-            s = compat.score(mine, theirs.get(uid, compat.StyleSignals())).score
+            s = compat.score_value(mine, theirs.get(uid, empty))
             if s >= COMPATIBLE_MIN:
                 scores[uid] = s / 100.0
     else:
@@ -237,7 +237,7 @@ def for_you_page(session: Session, viewer_id: int, cursor: str | None, limit: in
         at, offset = (now or utcnow()), 0
     order = ranked(session, viewer_id, at)
     chosen, end = _page_without_muted(session, viewer_id, order, offset, limit)
-    posts = {p.id: p for p in session.scalars(select(Post).where(
+    posts = {p.id: p for p in session.scalars(select(Post).options(FEED_LOAD).where(
         Post.id.in_([c.post_id for c in chosen])))}
     built = items_for(session, viewer_id, [posts[c.post_id] for c in chosen if c.post_id in posts],
                       {c.post_id: c.reason for c in chosen},

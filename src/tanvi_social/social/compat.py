@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,7 +73,23 @@ def _norm(value: str) -> str:
     return value.strip().lower()
 
 
-def profile_signals(profile: Profile) -> StyleSignals:
+# What `profile_signals` reads: load just these for many profiles (`signal_rows`).
+SIGNAL_COLUMNS = (Profile.user_id, Profile.style_tags, Profile.custom_tags,
+                  Profile.favorite_colors, Profile.favorite_brands, Profile.occasions,
+                  Profile.budget_band)
+
+
+def signal_rows(session: Session, user_ids: Iterable[int]) -> dict[int, StyleSignals]:
+    """Profile-only signals of many users, reading only the columns they come from."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    return {row.user_id: profile_signals(row) for row in session.execute(
+        select(*SIGNAL_COLUMNS).where(Profile.user_id.in_(ids)))}
+
+
+def profile_signals(profile: Any) -> StyleSignals:
+    """Signals from a `Profile` (or a row of SIGNAL_COLUMNS)."""
     return StyleSignals(
         style_tags={_norm(t): 1.0 for t in [*(profile.style_tags or []),
                                             *(profile.custom_tags or [])] if t.strip()},
@@ -89,8 +106,7 @@ def load_signals(session: Session, user_ids: Iterable[int]) -> dict[int, StyleSi
     if not ids:
         return {}
     out = {uid: StyleSignals() for uid in ids}
-    for profile in session.scalars(select(Profile).where(Profile.user_id.in_(ids))):
-        out[profile.user_id] = profile_signals(profile)
+    out.update(signal_rows(session, ids))
     for provider in _providers:
         for uid, extra in provider(session, ids).items():
             if uid in out:
@@ -129,6 +145,23 @@ def _join(items: list[str]) -> str:
 
 _PHRASES = {"style_tags": "Both love {} style", "colors": "Both wear {}",
             "brands": "Both shop {}", "occasions": "Both dress for {}"}
+
+
+def score_value(a: StyleSignals, b: StyleSignals) -> int:
+    """`score(a, b).score` without the reasons (for ranking many candidates)."""
+    total_weight = 0.0
+    total = 0.0
+    for dim in SET_DIMENSIONS:
+        da: dict[str, float] = getattr(a, dim)
+        db: dict[str, float] = getattr(b, dim)
+        if not da and not db:
+            continue
+        total_weight += WEIGHTS[dim]
+        total += WEIGHTS[dim] * weighted_jaccard(da, db)
+    if a.budget and b.budget:
+        total_weight += WEIGHTS["budget"]
+        total += WEIGHTS["budget"] * budget_similarity(a.budget, b.budget)
+    return round(100 * total / total_weight) if total_weight else 0
 
 
 def score(a: StyleSignals, b: StyleSignals) -> Compatibility:
