@@ -162,6 +162,8 @@ async def _profile(call: Any, count: int, jobs: Any, offset: int) -> None:
     stats.sort_stats("cumulative").print_stats(r"tanvi_social|sqlalchemy/orm/session|fastapi/rou"
                                                r"ting|starlette/middleware|engine/base", 45)
     stats.sort_stats("tottime").print_stats(30)
+    if os.environ.get("PROBE_CALLERS"):
+        stats.print_callers(os.environ["PROBE_CALLERS"])
     if os.environ.get("PROBE_PSTATS"):
         stats.dump_stats(os.environ["PROBE_PSTATS"])
 

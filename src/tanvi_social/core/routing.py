@@ -41,16 +41,19 @@ class _Guard:
     def __init__(self, candidate: Any, inner: Callable[[Scope], tuple[Match, Scope]]) -> None:
         self.candidate = candidate
         self.inner = inner
-        self.key: tuple[int, int] | None = None
+        self.routes: list[Any] | None = None
+        self.count = -1
         self.prefixes: tuple[str, ...] | None = None
 
     def __call__(self, scope: Scope) -> tuple[Match, Scope]:
         routes = self.candidate.original_router.routes
-        key = (id(routes), len(routes))
-        if key != self.key:
-            self.prefixes, self.key = literal_prefixes(self.candidate), key
-        if self.prefixes is not None and not get_route_path(scope).startswith(self.prefixes):
-            return Match.NONE, {}
+        if routes is not self.routes or len(routes) != self.count:
+            self.prefixes = literal_prefixes(self.candidate)
+            self.routes, self.count = routes, len(routes)
+        if self.prefixes is not None:
+            path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            if not path.startswith(self.prefixes):
+                return Match.NONE, {}
         return self.inner(scope)
 
 
