@@ -1,4 +1,5 @@
-"""Event subscriptions: search index sync, timeline fan-out; the trend job; GDPR handlers."""
+"""Event subscriptions: search index sync, timeline fan-out, saved-filter notifications; the
+trend job; GDPR handlers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from typing import Any
 
 from tanvi_social.core.platform import Platform
-from tanvi_social.inspiration import adapters, gdpr, search, tasks, timeline
+from tanvi_social.inspiration import adapters, gdpr, saved_filters, search, tasks, timeline
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ def setup(platform: Platform) -> None:
     async def on_post_created(event: Any) -> None:
         await platform.db.run(search.index_post, event.post_id)
         await timeline.fan_out(platform, event.post_id, event.author_id)
+        # after indexing: a saved filter's search text is matched against the new document
+        await saved_filters.on_post_created(platform, event.post_id)
 
     async def on_post_updated(event: Any) -> None:
         await platform.db.run(search.index_post, event.post_id)
@@ -40,3 +43,4 @@ def setup(platform: Platform) -> None:
     if social_events is not None and hasattr(social_events, "ProfileUpdated"):
         platform.bus.subscribe(social_events.ProfileUpdated, on_profile)
     tasks.register(platform)
+    saved_filters.register(platform)
