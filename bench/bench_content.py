@@ -188,7 +188,8 @@ async def service_level(app: Any, seconds: float) -> None:
             deadline = time.perf_counter() + seconds
             start = time.perf_counter()
             while time.perf_counter() < deadline:
-                await db.run(service.create_post, uid, data)
+                await db.run(service.create_post, uid,
+                             data.model_copy(update={"caption": f"Service look {n} #ootd #linen"}))
                 n += 1
             rate = n / (time.perf_counter() - start)
         finally:

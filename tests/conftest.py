@@ -175,17 +175,22 @@ def _cleaner_engine(database_url: str) -> Any:
     return _engines[database_url]
 
 
-@pytest.fixture(autouse=True)
-async def clean_state(request: pytest.FixtureRequest, database_url: str) -> None:
+async def reset_state(database_url: str, harness: AppHarness | None) -> None:
+    """Empty tables (reference tables kept), an empty cache and fresh limits."""
     for running in list(_RUNNING):
         await running.drain_background()
     _clean_tables(database_url)
-    if "harness" in request.fixturenames:
-        h: AppHarness = request.getfixturevalue("harness")
-        await h.platform.cache.clear()
-        h.platform.cache.stats.reset()
-        h.platform.limiter = type(h.platform.limiter)()
-        h.platform.monitor.reset()
+    if harness is not None:
+        await harness.platform.cache.clear()
+        harness.platform.cache.stats.reset()
+        harness.platform.limiter = type(harness.platform.limiter)()
+        harness.platform.monitor.reset()
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request: pytest.FixtureRequest, database_url: str) -> None:
+    harness = request.getfixturevalue("harness") if "harness" in request.fixturenames else None
+    await reset_state(database_url, harness)
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     rate_limit_login_per_minute: int = 10
     rate_limit_writes_per_minute: int = 120
     rate_limit_follows_per_hour: int = 400
+    rate_limit_signups_per_hour: int = Field(default=20, ge=1)
     notification_retention_days: int = 30
     # Background jobs (core/jobs.py): broker "auto" = Redis when redis_url is set, else in-process.
     job_broker: Literal["auto", "memory", "redis"] = "auto"

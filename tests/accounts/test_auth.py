@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, select
 
 from tanvi_social.accounts.models import RefreshToken, User
@@ -183,6 +184,65 @@ class TestLoginRateLimit:
         assert r.status_code == 429
         assert int(r.headers["Retry-After"]) >= 1
         assert r.json()["code"] == "rate_limited"
+
+
+def client_at(harness: Any, address: str) -> AsyncClient:
+    """A client whose requests come from `address` (the limiter keys on the client address)."""
+    transport = ASGITransport(app=harness.app, client=(address, 40000))
+    return AsyncClient(transport=transport, base_url="http://test")
+
+
+async def sign_up(client: AsyncClient, username: str) -> Response:
+    return await client.post("/api/auth/register", json={
+        "username": username, "email": f"{username}@example.com", "password": GOOD_PASSWORD})
+
+
+class TestSignupRateLimit:
+    async def test_twenty_first_signup_from_one_address_is_429_others_still_allowed(
+        self, harness: Any, platform: Any
+    ) -> None:
+        async with client_at(harness, "203.0.113.7") as crowd, \
+                client_at(harness, "198.51.100.20") as neighbour:
+            for i in range(20):
+                r = await sign_up(crowd, f"crowd_{i}")
+                assert r.status_code == 201, r.text
+                assert r.headers["X-RateLimit-Limit"] == "20"
+                assert r.headers["X-RateLimit-Remaining"] == str(19 - i)
+            refused = await sign_up(crowd, "crowd_20")
+            assert refused.status_code == 429
+            assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+            assert refused.headers["X-RateLimit-Remaining"] == "0"
+            body = refused.json()
+            assert body["success"] is False
+            assert body["code"] == "rate_limited"
+            assert body["error"]
+            assert body["request_id"] == refused.headers["x-request-id"]
+            # Another attempt from the same address is refused too; the refused account does
+            # not exist; another address is unaffected.
+            assert (await sign_up(crowd, "crowd_21")).status_code == 429
+            assert (await sign_up(neighbour, "neighbour_0")).status_code == 201
+        names = await platform.db.read(lambda s: set(s.scalars(select(User.username))))
+        assert "crowd_20" not in names
+        assert "crowd_21" not in names
+        assert len(names) == 21
+
+    async def test_limit_is_a_setting_and_off_when_limits_are_disabled(
+        self, make_harness: Any
+    ) -> None:
+        strict = await make_harness(rate_limit_signups_per_hour=2)
+        async with strict.client() as client:
+            assert (await sign_up(client, "strict_0")).status_code == 201
+            assert (await sign_up(client, "strict_1")).status_code == 201
+            r = await sign_up(client, "strict_2")
+            assert r.status_code == 429
+            assert r.headers["X-RateLimit-Limit"] == "2"
+        unlimited = await make_harness(rate_limits_enabled=False,
+                                       rate_limit_signups_per_hour=1)
+        async with unlimited.client() as client:
+            for i in range(3):
+                r = await sign_up(client, f"free_{i}")
+                assert r.status_code == 201, r.text
+                assert "X-RateLimit-Limit" not in r.headers
 
 
 class TestPasswordChange:

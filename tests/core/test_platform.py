@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tanvi_social.core.errors import ServiceUnavailable
 from tanvi_social.settings import Settings
 from tests.conftest import AppHarness, make_settings
 from tests.factories import Factory
@@ -148,6 +150,17 @@ class TestHealth:
             login = await c.post("/api/auth/login", json={"login": "x", "password": "y"})
             assert login.status_code == 503
             assert login.json()["code"] == "database_unavailable"
+
+    async def test_a_pool_with_no_free_connection_is_503_busy(self, platform) -> None:
+        def wait_for_a_connection(session) -> None:
+            raise PoolTimeout("QueuePool limit of size 20 overflow 30 reached")
+
+        with pytest.raises(ServiceUnavailable) as caught:
+            await platform.db.read(wait_for_a_connection)
+        assert caught.value.code == "database_busy"
+        assert caught.value.headers["Retry-After"] == "1"
+        with pytest.raises(ServiceUnavailable):
+            await platform.db.run(wait_for_a_connection)
 
     async def test_info_and_features_come_from_the_live_app(self, client: AsyncClient) -> None:
         info = (await client.get("/api/info")).json()["info"]

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tanvi_social.moderation.filters import match_rules
-from tanvi_social.moderation.textmatch import contains_phrase, fold
+from tanvi_social.moderation.textmatch import (
+    compile_phrase,
+    compile_phrases,
+    contains_phrase,
+    fold,
+)
 
 RULES = [("ass", "hold"), ("scam", "reject"), ("crème brûlée", "hold")]
 
@@ -34,6 +39,31 @@ def test_multi_word_phrase_and_accents_in_pattern() -> None:
 
 def test_fold_removes_accents_and_case() -> None:
     assert fold("Ünïcödé ÉTÉ") == "unicode ete"
+    # Each step still applies when only it has work to do (the rest are skipped).
+    assert fold("PLAIN Ascii") == "plain ascii"
+    assert fold("s\u200bcam ☀") == "scam ☀"
+    assert fold("ѕсаm") == "scam"  # Cyrillic look-alikes, nothing to decompose
+    assert fold("Straße") == "strasse"
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("ass", 0), ("x ass", 2), ("xass ass", 5), ("aass", 0), ("a\nass", 2), ("@ss", 0),
+    ("b@ss @ss", 5), ("_ass", 1), ("1ass", None), ("éass", None),
+])
+def test_match_starts_at_a_word_boundary(text: str, start: int | None) -> None:
+    pattern = compile_phrase("ass")
+    assert pattern is not None
+    found = pattern.search(fold(text))
+    assert (found.start() if found else None) == start
+
+
+def test_compile_phrases_matches_any_phrase() -> None:
+    pattern = compile_phrases(["crocs", "fast fashion", "..."])
+    assert pattern is not None
+    assert pattern.search(fold("so much FAST-fashion"))
+    assert pattern.search(fold("CRÔCS"))
+    assert not pattern.search(fold("crocodile breakfast fashion"))
+    assert compile_phrases(["...", ""]) is None
 
 
 def test_decision_reject_wins_and_lists_matches() -> None:

@@ -129,3 +129,33 @@ async def test_follow_endpoint_applies_the_mass_following_check(client: httpx.As
     assert r.status_code == 429
     assert r.json()["code"] == "follow_spam"
     assert int(r.headers["Retry-After"]) > 0
+
+
+async def test_spam_limits_follow_the_rate_limit_switch_but_holds_do_not(
+    make_harness: Any, factory: Factory, platform: Any
+) -> None:
+    """`TANVI_RATE_LIMITS_ENABLED=false` (load tests, benchmarks) turns off the spam heuristic's
+    429s like every other limit; holding link-only text is moderation and still applies."""
+    h = await make_harness(rate_limits_enabled=False)
+    author = await factory.user()
+    targets = await factory.users(spam.NEW_ACCOUNT_FOLLOWS_PER_HOUR + 1)
+
+    def follow_many(session: Session) -> None:
+        for t in targets[:-1]:
+            session.add(Connection(follower_id=author.id, target_id=t.id, state="accepted"))
+
+    await platform.db.run(follow_many)
+    text = "Follow me for amazing outfit deals today"
+    async with h.client() as client:
+        for _ in range(spam.SELF_REPEAT_LIMIT + 2):
+            r = await client.post("/api/content/posts", json={"caption": text},
+                                  headers=author.headers)
+            assert r.status_code == 201, r.text
+            assert r.json()["post"]["moderation_state"] == "visible"
+        r = await client.post("/api/content/posts", json={"caption": "https://cheap.example/x"},
+                              headers=author.headers)
+        assert r.status_code == 201
+        assert r.json()["post"]["moderation_state"] == "held"
+        r = await client.post("/api/social/connections", json={"user_id": targets[-1].id},
+                              headers=author.headers)
+        assert r.status_code == 201, r.text

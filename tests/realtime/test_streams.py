@@ -4,6 +4,7 @@ import asyncio
 import socket as socketlib
 import time
 
+import httpx
 import jwt
 import orjson
 import pytest
@@ -308,3 +309,85 @@ class TestContentEvents:
             await ws.send(orjson.dumps({"action": "ping"}).decode())
             # the unlike after unsubscribing is not delivered: the next frame is our pong
             assert orjson.loads(await asyncio.wait_for(ws.recv(), 3))["event"] == "pong"
+
+
+class TestEventRSVP:
+    """RSVP changes reach whoever watches the event, live; a promotion reaches the promoted."""
+
+    async def test_watchers_see_an_rsvp_within_a_second_others_do_not(
+            self, factory: Factory, live: LiveServer, platform) -> None:
+        from tests.community.conftest import make_community, make_event
+
+        owner, guest, watcher, ws_watcher, bystander, stranger = [
+            await factory.user() for _ in range(6)]
+        async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
+            event = await make_event(http, owner, max_attendees=10)
+            club = await make_community(http, owner, privacy="private")
+            members_only = await make_event(http, owner, community_id=club["id"])
+            denied = await http.get("/api/social/notifications/stream", headers=stranger.headers,
+                                    params={"events": str(members_only["id"])})
+            assert denied.status_code == 404  # watching needs the right to see the event
+            url = f"ws://127.0.0.1:{live.port}/api/stream"
+            async with sse(live.url, headers=watcher.headers,
+                           params={"events": str(event["id"])}) as watch, \
+                    sse(live.url, headers=bystander.headers) as bystander_stream, \
+                    websockets.connect(url, additional_headers=ws_watcher.headers) as ws:
+                await asyncio.wait_for(ws.recv(), 3)  # stream.ready
+                topic = f"event:{event['id']}"
+                await ws.send(orjson.dumps({"action": "subscribe", "topic": topic}).decode())
+                assert orjson.loads(await asyncio.wait_for(ws.recv(), 3)) == {
+                    "event": "subscribed", "data": {"topic": topic}}
+
+                started = time.perf_counter()
+                answer = await http.post(f"/api/community/events/{event['id']}/rsvp",
+                                         json={"response": "yes", "guest_count": 0},
+                                         headers=guest.headers)
+                assert answer.status_code == 200, answer.text
+                seen = await watch.next(timeout=1.0)
+                latency = time.perf_counter() - started
+                assert latency < 1.0, f"RSVP reached the watcher after {latency:.3f} s"
+                assert seen.event == "event.rsvp"
+                assert seen.data == {"event_id": event["id"], "counts": answer.json()["counts"]}
+                assert seen.data["counts"]["going"] == 1
+                frame = orjson.loads(await asyncio.wait_for(ws.recv(), 1.0))
+                assert frame["event"] == "event.rsvp"
+                assert frame["data"] == seen.data
+                # the bystander watches nothing: the first event she gets is her own
+                note = await notify_user(platform, bystander.id, None)
+                assert (await bystander_stream.next()).data["notification_id"] == note
+
+    async def test_waitlist_promotion_reaches_the_promoted_user_live(
+            self, factory: Factory, live: LiveServer, platform) -> None:
+        from tests.community.conftest import make_event, rsvp
+
+        owner, first, second, watcher = [await factory.user() for _ in range(4)]
+        async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
+            event = await make_event(http, owner, max_attendees=1)
+            assert (await rsvp(http, event["id"], first))["rsvp"]["status"] == "confirmed"
+            assert (await rsvp(http, event["id"], second))["rsvp"]["status"] == "waitlisted"
+            async with sse(live.url, headers=second.headers) as second_stream, \
+                    sse(live.url, headers=first.headers) as first_stream, \
+                    sse(live.url, headers=watcher.headers,
+                        params={"events": str(event["id"])}) as watch:
+                started = time.perf_counter()
+                left = await http.delete(f"/api/community/events/{event['id']}/rsvp",
+                                         headers=first.headers)
+                assert left.status_code == 200, left.text
+                note = await second_stream.next(timeout=1.0)
+                latency = time.perf_counter() - started
+                assert latency < 1.0, f"the promotion reached her after {latency:.3f} s"
+                assert note.event == "notification.created"
+                assert note.data["type"] == "event_waitlist_promoted"
+                assert (note.data["target_type"], note.data["target_id"]) == (
+                    "event", event["id"])
+                # the watcher sees both changes in order: the place freed, then taken
+                freed, taken = await watch.next(timeout=1.0), await watch.next(timeout=1.0)
+                assert (freed.data["counts"]["going"], freed.data["counts"]["waitlist"]) == (0, 1)
+                assert taken.data["counts"] == left.json()["counts"]
+                assert (taken.data["counts"]["going"], taken.data["counts"]["waitlist"]) == (1, 0)
+                mine = (await http.get(f"/api/community/events/{event['id']}",
+                                       headers=second.headers)).json()["event"]["viewer_rsvp"]
+                assert mine["status"] == "confirmed"
+                # the one who left is told nothing about it
+                own = await notify_user(platform, first.id, None)
+                assert (await first_stream.next()).data["notification_id"] == own

@@ -10,48 +10,18 @@ import asyncio
 import itertools
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from tanvi_social.accounts.models import RefreshToken, User
 from tanvi_social.core.db import Database
-from tanvi_social.migrations.runner import upgrade
+from tests.reliability.databases import drop_database, fresh_database
 from tests.server import ServerProcess
 
 pytestmark = pytest.mark.slow
-
-
-def _fresh_database(base_url: str, tmp_path: Path) -> tuple[str, str | None]:
-    if base_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'crash.db'}"
-        upgrade(url)
-        return url, None
-    name = f"tanvi_crash_{uuid.uuid4().hex[:8]}"
-    admin = make_url(base_url).set(drivername="postgresql+psycopg")
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    url = admin.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    upgrade(url)
-    return url, name
-
-
-def _drop(base_url: str, name: str | None) -> None:
-    if name is None:
-        return
-    engine = create_engine(make_url(base_url).set(drivername="postgresql+psycopg"),
-                           isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :n"), {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
 
 
 async def _write_load(url: str, acked: list[str], stop: threading.Event) -> int:
@@ -80,7 +50,7 @@ async def _write_load(url: str, acked: list[str], stop: threading.Event) -> int:
 class TestCrashDurability:
     async def test_acknowledged_writes_survive_sigkill(self, database_url: str,
                                                        tmp_path: Path) -> None:
-        url, created = _fresh_database(database_url, tmp_path)
+        url, created = fresh_database(database_url, tmp_path, "tanvi_crash")
         try:
             env = {"TANVI_DATABASE_URL": url, "TANVI_VAR_DIR": str(tmp_path),
                    "TANVI_MEDIA_DIR": str(tmp_path / "media"), "TANVI_RATE_LIMITS_ENABLED": "false",
@@ -130,4 +100,4 @@ class TestCrashDurability:
             assert lost == []
             assert orphans == 0
         finally:
-            _drop(database_url, created)
+            drop_database(database_url, created)

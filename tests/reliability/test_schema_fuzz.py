@@ -22,7 +22,7 @@ from tests.server import ServerProcess
 
 RUN = os.environ.get("CI", "").lower() == "true" or os.environ.get("TANVI_FUZZ") == "1"
 pytestmark = [
-    pytest.mark.slow, pytest.mark.sqlite_only,
+    pytest.mark.slow, pytest.mark.sqlite_only, pytest.mark.timeout(1000),
     pytest.mark.skipif(not RUN, reason="~3 minutes: runs under CI=true or TANVI_FUZZ=1"),
 ]
 

@@ -1,22 +1,31 @@
 """The web client in a real browser (Debian's Chromium driven by Playwright), on a real server.
 
 A new user signs up, shares an outfit photo, sees it in her feed; a second user follows, likes and
-comments; the first sees the notification arrive live. Screenshots at 390 × 844 (a phone) are kept
+comments; the first sees the notification arrive live. A second flow turns on Web Push from the
+notifications page, sees a like arrive live in the open list, and follows that like's push through
+the service worker to the notification and its click. Screenshots at 390 × 844 (a phone) are kept
 in test-artifacts/browser/.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import pytest
 from PIL import Image, ImageDraw
+from sqlalchemy import create_engine, select
 
 from tanvi_social.migrations.runner import upgrade
+from tanvi_social.realtime.models import PushSubscription
+from tests.realtime.push_helpers import Browser, running_push_stub
 from tests.server import ServerProcess
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -56,23 +65,31 @@ def browser_executable() -> str:
     return CHROMIUM
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _site_env(tmp_path: Path) -> dict[str, str]:
+    """A migrated SQLite database and the server's settings (TANVI_ENV=test: http push ok)."""
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    upgrade(url)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return {"TANVI_DATABASE_URL": url, "TANVI_VAR_DIR": str(tmp_path),
+            "TANVI_MEDIA_DIR": str(tmp_path / "media"), "TANVI_SECRET_KEY": "b" * 48,
+            "TANVI_ENV": "test"}
+
+
 async def test_sign_up_share_and_see_a_like_arrive_live(browser_executable: str,
                                                         tmp_path: Path) -> None:
     from playwright.async_api import async_playwright, expect
 
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    upgrade(url)
-    env = {"TANVI_DATABASE_URL": url, "TANVI_VAR_DIR": str(tmp_path),
-           "TANVI_MEDIA_DIR": str(tmp_path / "media"), "TANVI_SECRET_KEY": "b" * 48,
-           "TANVI_ENV": "test"}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    env = _site_env(tmp_path)
     photo = _outfit_jpeg(tmp_path / "outfit.jpg")
     errors: list[str] = []
     with ServerProcess(env, log_path=tmp_path / "server.log") as server:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=browser_executable, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            browser = await p.chromium.launch(executable_path=browser_executable,
+                                              args=CHROMIUM_ARGS)
             context = await browser.new_context(viewport={"width": 390, "height": 844},
                                                 base_url=server.url)
             page = await context.new_page()
@@ -145,4 +162,197 @@ async def test_sign_up_share_and_see_a_like_arrive_live(browser_executable: str,
             await expect(page.locator("article.post")).to_contain_text("Camel wool coat")
             await page.screenshot(path=str(ARTIFACTS / "06-post.png"))
             await browser.close()
+    assert errors == []
+
+
+# Stands in for the browser's push service inside the page: PushManager.subscribe() answers with
+# the subscription a test made (keys it holds, an endpoint on its loopback push-service stub) and
+# records what the client asked for. Everything else — the permission, the worker, the VAPID key
+# fetch, the POST and DELETE to the server — is the client's real code.
+STUB_PUSH_SERVICE = """(sub) => {
+  const calls = window.__pushCalls = { subscribe: [], unsubscribed: 0 };
+  let current = null;
+  const b64url = (bytes) => btoa(String.fromCharCode(...bytes))
+    .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+  PushManager.prototype.getSubscription = async function () { return current; };
+  PushManager.prototype.subscribe = async function (options) {
+    const key = new Uint8Array(options.applicationServerKey);
+    calls.subscribe.push({ userVisibleOnly: options.userVisibleOnly, key: b64url(key) });
+    current = { endpoint: sub.endpoint, toJSON: () => sub,
+      options: { userVisibleOnly: true, applicationServerKey: key },
+      unsubscribe: async () => { current = null; calls.unsubscribed += 1; return true; } };
+    return current;
+  };
+}"""
+
+
+def _subscriptions(database_url: str) -> list[tuple[int, str]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return [(r.user_id, r.endpoint) for r in conn.execute(
+                select(PushSubscription.user_id, PushSubscription.endpoint))]
+    finally:
+        engine.dispose()
+
+
+async def _register(api: httpx.AsyncClient, username: str) -> tuple[int, dict[str, str]]:
+    r = await api.post("/api/auth/register", json={
+        "username": username, "email": f"{username}@example.com", "password": "linen-sunday-2026"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    return body["user"]["id"], {"Authorization": f"Bearer {body['tokens']['access_token']}"}
+
+
+async def _until(check: Any, timeout: float = 10.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value or asyncio.get_running_loop().time() > deadline:
+            return value
+        await asyncio.sleep(0.1)
+
+
+async def test_push_opt_in_live_notice_and_push_through_the_service_worker(
+        browser_executable: str, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    env = _site_env(tmp_path)
+    database_url = env["TANVI_DATABASE_URL"]
+    errors: list[str] = []
+    async with running_push_stub() as push_service:
+        with ServerProcess(env, log_path=tmp_path / "server.log") as server:
+            async with httpx.AsyncClient(base_url=server.url) as api, async_playwright() as p:
+                ines_id, ines = await _register(api, "ines_wears")
+                _, zara = await _register(api, "zara_edit")
+                r = await api.post("/api/content/posts", json={"caption": "Linen Sunday"},
+                                   headers=ines)
+                assert r.status_code == 201, r.text
+                post_id = r.json()["post"]["id"]
+                vapid = (await api.get("/api/push/vapid-public-key")).json()["vapid"]["public_key"]
+
+                browser = await p.chromium.launch(executable_path=browser_executable,
+                                                  args=CHROMIUM_ARGS)
+                context = await browser.new_context(viewport={"width": 390, "height": 844},
+                                                    base_url=server.url)
+                await context.grant_permissions(["notifications"], origin=server.url)
+                page = await context.new_page()
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                await page.goto("/#/signin")
+                await page.get_by_label("Username or e-mail").fill("ines_wears")
+                await page.get_by_label("Password").fill("linen-sunday-2026")
+                await page.get_by_role("button", name="Sign in").click()
+                await expect(page.get_by_role("heading", name="Style Community")).to_be_visible()
+                await page.get_by_role("link", name="Notifications").click()
+                turn_on = page.get_by_role("button", name="Turn on push notifications")
+                turn_off = page.get_by_role("button", name="Turn off push notifications")
+                problem = page.locator("#push-error")
+                await expect(turn_on).to_be_visible()
+                assert _subscriptions(database_url) == []
+                assert await page.evaluate(  # nothing is registered before the opt-in
+                    'navigator.serviceWorker.getRegistration("/").then((r) => r === undefined)')
+
+                # 1. The real opt-in. The service worker registers for the whole site. Chromium
+                # has no Push API in a Playwright context (an incognito-like profile, and there is
+                # no push service to reach here): then the page says why and stores nothing.
+                await turn_on.click()
+                await expect(turn_off.or_(problem)).to_be_visible(timeout=30_000)
+                worker = await page.evaluate("""navigator.serviceWorker.getRegistration("/")
+                    .then((r) => r && { scope: r.scope,
+                      script: (r.active || r.waiting || r.installing).scriptURL })""")
+                assert worker == {"scope": f"{server.url}/", "script": f"{server.url}/sw.js"}
+                if await turn_off.is_visible():  # a browser with a working push service
+                    stored = _subscriptions(database_url)
+                    assert [uid for uid, _ in stored] == [ines_id]
+                    await turn_off.click()
+                    await expect(turn_on).to_be_visible()
+                else:
+                    await expect(problem).to_contain_text("no push service available")
+                    await expect(turn_on).to_be_visible()
+                await page.screenshot(path=str(ARTIFACTS / "07-push-unavailable.png"))
+                assert _subscriptions(database_url) == []
+
+                # 2. The same click with a push service: the client sends the server's VAPID key,
+                # and stores the subscription on the server for this user.
+                keys = Browser()
+                endpoint = push_service.endpoint("ines-phone")
+                await page.evaluate(STUB_PUSH_SERVICE, keys.subscription(endpoint))
+                await turn_on.click()
+                await expect(turn_off).to_be_visible()
+                await expect(problem).to_be_empty()
+                calls = await page.evaluate("window.__pushCalls")
+                assert calls["subscribe"] == [{"userVisibleOnly": True, "key": vapid}]
+                assert _subscriptions(database_url) == [(ines_id, endpoint)]
+                await page.screenshot(path=str(ARTIFACTS / "08-push-on.png"))
+
+                # 3. zara likes the post: the notice appears in the open list without a reload
+                # (the SSE stream), and the server sends ines's browser an encrypted push.
+                await page.evaluate("window.__samePage = true")
+                liked = await api.post(f"/api/content/posts/{post_id}/likes", headers=zara,
+                                       json={"like_type": "like"})
+                assert liked.status_code == 201, liked.text
+                await expect(page.locator("#notification-list .notice")).to_have_count(1)
+                await expect(page.locator("#notification-list")).to_contain_text(
+                    "zara_edit liked your post")
+                assert await page.evaluate("window.__samePage") is True
+                await page.screenshot(path=str(ARTIFACTS / "09-live-notice.png"))
+
+                async def pushed() -> bool:
+                    return bool(push_service.received)
+
+                assert await _until(pushed), "the server sent no push"
+                [request] = push_service.received
+                message = keys.decrypt(request["body"])
+                assert message["title"] == "New like"
+                assert message["body"] == "@zara_edit"
+                assert (message["target_type"], message["target_id"]) == ("post", post_id)
+
+                # 4. That push, delivered to the service worker (DevTools protocol), is shown...
+                cdp = await context.new_cdp_session(page)
+                registrations: list[dict[str, Any]] = []
+                cdp.on("ServiceWorker.workerRegistrationUpdated",
+                       lambda e: registrations.extend(e["registrations"]))
+                await cdp.send("ServiceWorker.enable")
+
+                async def registered() -> bool:
+                    return bool(registrations)
+
+                assert await _until(registered)
+                await cdp.send("ServiceWorker.deliverPushMessage", {
+                    "origin": server.url, "registrationId": registrations[0]["registrationId"],
+                    "data": orjson.dumps(message).decode()})
+                shown_js = """navigator.serviceWorker.getRegistration("/")
+                    .then((r) => r.getNotifications())
+                    .then((ns) => ns.map((n) => ({
+                      title: n.title, body: n.body, data: n.data })))"""
+
+                async def shown() -> list[dict[str, Any]]:
+                    found: list[dict[str, Any]] = await page.evaluate(shown_js)
+                    return found
+
+                assert await _until(shown) == [{
+                    "title": "New like", "body": "@zara_edit",
+                    "data": {"hash": f"#/post/{post_id}",
+                             "notification_id": message["notification_id"]}}]
+
+                # 5. ...and clicking it brings the open tab to the liked post. (Headless Chromium
+                # has no notification to click: the worker gets the same event, made in script.)
+                [sw] = context.service_workers
+                await sw.evaluate("""async () => {
+                    const [n] = await self.registration.getNotifications();
+                    self.dispatchEvent(new NotificationEvent("notificationclick",
+                                                             { notification: n }));
+                }""")
+                await expect(page).to_have_url(re.compile(rf"#/post/{post_id}$"))
+                await expect(page.locator("article.post")).to_contain_text("Linen Sunday")
+                assert await page.evaluate(shown_js) == []
+
+                # 6. The off switch: the server forgets the subscription, then the browser.
+                await page.get_by_role("link", name="Notifications").click()
+                await expect(turn_off).to_be_visible()
+                await turn_off.click()
+                await expect(turn_on).to_be_visible()
+                assert _subscriptions(database_url) == []
+                assert (await page.evaluate("window.__pushCalls"))["unsubscribed"] == 1
+                await browser.close()
     assert errors == []

@@ -22,6 +22,20 @@ class TestWebClientServing:
         assert vendor.status_code == 200
         assert "export{" in vendor.text
 
+    async def test_service_worker_is_served_from_the_root_uncached(self,
+                                                                  client: AsyncClient) -> None:
+        """At `/sw.js` its scope can be the whole site; `no-cache` so updates apply at once."""
+        r = await client.get("/sw.js")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/javascript")
+        assert r.headers["cache-control"] == "no-cache"
+        assert r.headers["service-worker-allowed"] == "/"
+        assert 'addEventListener("push"' in r.text
+        assert 'addEventListener("notificationclick"' in r.text
+        push = await client.get("/static/push.js")
+        assert push.status_code == 200
+        assert 'register("/sw.js", { scope: "/" })' in push.text
+
     async def test_path_traversal_is_refused(self, client: AsyncClient) -> None:
         for path in ("/static/../router.py", "/static/..%2Frouter.py", "/static/%2e%2e/router.py",
                      "/static/nope.js"):
@@ -41,3 +55,17 @@ class TestWebClientServing:
             assert "innerHTML" not in source, script.name
             assert "insertAdjacentHTML" not in source, script.name
             assert "document.write" not in source, script.name
+
+    async def test_style_wrapped_view_uses_paths_the_api_serves(self, client: AsyncClient) -> None:
+        """The own profile links to the Style Wrapped view, whose two calls exist in the API."""
+        from pathlib import Path
+
+        import tanvi_social.web as web
+
+        source = (Path(web.__file__).parent / "static" / "app.js").read_text()
+        assert 'href: "#/wrapped"' in source
+        assert 'case "wrapped": return await wrappedView(params.get("period"));' in source
+        paths = (await client.get("/openapi.json")).json()["paths"]
+        for path in ("/api/inspiration/wrapped", "/api/inspiration/wrapped/card.png"):
+            assert f"`{path}?period=" in source, path
+            assert "get" in paths[path], path

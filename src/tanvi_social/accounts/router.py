@@ -23,7 +23,7 @@ from tanvi_social.accounts.schemas import (
     TokensResponse,
     UserResponse,
 )
-from tanvi_social.core.deps import PlatformDep
+from tanvi_social.core.deps import PlatformDep, enforce_rate_limit
 from tanvi_social.core.errors import Conflict, RateLimited, Unauthorized
 from tanvi_social.core.middleware import client_ip
 from tanvi_social.core.platform import Platform
@@ -33,6 +33,7 @@ from tanvi_social.core.security import DUMMY_HASH, hash_password, verify_passwor
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
 LOGIN_WINDOW = 60
+SIGNUP_WINDOW = 3600
 
 
 def token_config(platform: Platform) -> service.TokenConfig:
@@ -43,12 +44,11 @@ def token_config(platform: Platform) -> service.TokenConfig:
 @router.post("/register", status_code=201, responses=error_responses(Conflict, 429))
 async def register(body: RegisterRequest, request: Request, response: Response,
                    platform: PlatformDep) -> AuthResponse:
-    """Create an account and sign it in."""
-    if platform.settings.rate_limits_enabled:
-        decision = await platform.limiter.hit(f"register:ip{client_ip(request)}", 20, 3600)
-        if not decision.allowed:
-            raise RateLimited("Too many sign-ups from this address",
-                              retry_after=decision.reset_after)
+    """Create an account and sign it in. Sign-up attempts are limited per client address
+    (`TANVI_RATE_LIMIT_SIGNUPS_PER_HOUR`, 20 by default) → 429 with `Retry-After`."""
+    await enforce_rate_limit(platform, response, f"register:ip:{client_ip(request)}",
+                             platform.settings.rate_limit_signups_per_hour, SIGNUP_WINDOW,
+                             "Too many sign-ups from this address; try again later")
     check_password_policy(body.password, username=body.username, email=body.email)
     password_hash = await asyncio.to_thread(hash_password, body.password)  # ~50 ms of CPU
     user, tokens = await platform.db.run(service.register, body, password_hash,

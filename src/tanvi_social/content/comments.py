@@ -81,19 +81,20 @@ def add_comment(session: Session, user_id: int, post_id: int, content: str,
         _adjust(session, comment, 1)
         notify(session, recipient_id=post.author_id, actor_id=user_id, type="comment",
                target_type="post", target_id=post_id,
-               data={"comment_id": comment.id, "excerpt": content[:80]})
+               data={"comment_id": comment.id, "excerpt": content[:80]}, text=content)
         if parent is not None and parent.author_id is not None and \
                 parent.author_id != post.author_id:
             notify(session, recipient_id=parent.author_id, actor_id=user_id, type="reply",
                    target_type="comment", target_id=parent.id,
-                   data={"comment_id": comment.id, "post_id": post_id, "excerpt": content[:80]})
+                   data={"comment_id": comment.id, "post_id": post_id, "excerpt": content[:80]},
+                   text=content)
         for m in service.resolve_mentions(session, user_id, content):
             from tanvi_social.content.access import can_view_post
 
             if m["id"] != post.author_id and can_view_post(session, m["id"], post):
                 notify(session, recipient_id=m["id"], actor_id=user_id, type="mention",
                        target_type="comment", target_id=comment.id,
-                       data={"post_id": post_id, "comment_id": comment.id})
+                       data={"post_id": post_id, "comment_id": comment.id}, text=content)
         record_event(session, CommentAdded(comment_id=comment.id, post_id=post_id,
                                            author_id=user_id, parent_id=comment.parent_id))
     record_activity(session, user_id=user_id, type="comment", target_type="post",

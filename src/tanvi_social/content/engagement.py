@@ -20,6 +20,7 @@ from tanvi_social.content.models import (
     Share,
     ShareType,
 )
+from tanvi_social.content.muting import post_texts
 from tanvi_social.content.schemas import (
     ReactionCounts,
     ReactionResult,
@@ -182,9 +183,12 @@ def share_post(session: Session, user_id: int, post_id: int, data: ShareRequest,
     if recipient_id is not None:
         notify(session, recipient_id=recipient_id, actor_id=user_id, type="post_sent",
                target_type="post", target_id=post.id,
-               data={"post_id": post.id, "caption": data.share_caption or ""})
+               data={"post_id": post.id, "caption": data.share_caption or ""},
+               text=[data.share_caption, *post_texts(post.title, post.caption, post.hashtags,
+                                                     post.style_tags)])
     notify(session, recipient_id=post.author_id, actor_id=user_id, type="share",
-           target_type="post", target_id=post.id, data={"share_type": data.share_type})
+           target_type="post", target_id=post.id, data={"share_type": data.share_type},
+           text=data.share_caption)
     record_activity(session, user_id=user_id, type="share", target_type="post", target_id=post.id,
                     data={"share_type": data.share_type})
     record_event(session, PostShared(post_id=post.id, user_id=user_id, author_id=post.author_id,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
 from tanvi_social.content.events import PostRemixCountChanged
 from tanvi_social.content.models import ModerationState, Post, PostMedia, PostType, RemixPolicy
+from tanvi_social.content.muting import post_texts
 from tanvi_social.content.schemas import RemixCredit, RemixLink
 from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import Forbidden, InvalidState
@@ -110,7 +111,8 @@ def on_publish(session: Session, post: Post) -> None:
     if can_view_post(session, original.author_id, post):
         notify(session, recipient_id=original.author_id, actor_id=post.author_id, type="remix",
                target_type="post", target_id=post.id,
-               data={"post_id": post.id, "remix_of_id": original.id})
+               data={"post_id": post.id, "remix_of_id": original.id},
+               text=post_texts(post.title, post.caption, post.hashtags, post.style_tags))
 
 
 def on_delete(session: Session, post: Post) -> None:

@@ -134,7 +134,8 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
     `remix_of` recreates a look: the original must be visible to you (else 404) and its
     `remix_policy` must let you (else 403 `remix_not_allowed` / `remix_followers_only`).
     """
-    post = await platform.db.run(service.create_post, user.user_id, body, base(platform))
+    post = await platform.db.run(service.create_post, user.user_id, body, base(platform),
+                                 rate_limits=platform.settings.rate_limits_enabled)
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from tanvi_social.core.pagination import Pagination
 from tanvi_social.core.responses import Envelope
-from tanvi_social.media.schemas import MediaRead
+from tanvi_social.media.schemas import GarmentFacts, MediaRead
 from tanvi_social.social.cards import AuthorCard
 
 CAPTION_MAX = 2200
@@ -671,17 +671,11 @@ PostRead.model_rebuild()
 CommentRead.model_rebuild()
 
 
-class ShopItem(BaseModel):
+class ShopItem(GarmentFacts):
     source: Literal["photo_tag", "outfit_item"]
     media_id: int | None = None
     name: str | None = None
     category: str | None = None
-    brand: str | None = None
-    colour: str | None = None
-    colour_hex: str | None = None
-    price_band: str | None = None
-    link: str | None = None
-    fit: str | None = None
     x: float | None = None
     y: float | None = None
 

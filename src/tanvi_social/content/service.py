@@ -34,6 +34,7 @@ from tanvi_social.content.models import (
     Save,
     Share,
 )
+from tanvi_social.content.muting import hides, post_texts, viewer_matcher
 from tanvi_social.content.schemas import (
     AIAnalysis,
     Mention,
@@ -93,16 +94,19 @@ def screen_text(session: Session, text: str) -> str:
     return ModerationState.VISIBLE.value
 
 
-def spam_check(session: Session, user_id: int, text: str, state: str) -> tuple[str, str | None]:
+def spam_check(session: Session, user_id: int, text: str, state: str, *,
+               rate_limits: bool = True) -> tuple[str, str | None]:
     """Moderation's spam heuristics: 429 when rate-limited; link-only or mass-repeated text is held.
 
-    Returns the (possibly held) state and the review reason when the check held it.
+    Returns the (possibly held) state and the review reason when the check held it. With
+    `rate_limits=False` (`TANVI_RATE_LIMITS_ENABLED=false`) the repeated-text 429 is skipped; holds
+    are moderation, not limits, and still apply.
     """
     spam = optional_module("tanvi_social.moderation.spam")
     if spam is None or not text.strip():
         return state, None
     decision = spam.check_post(session, user_id, text)
-    if decision.action == "rate_limit":
+    if decision.action == "rate_limit" and rate_limits:
         raise RateLimited("You are posting the same text too often; try again later",
                           retry_after=decision.retry_after, code="spam_rate_limited")
     if decision.action == "hold" and state == ModerationState.VISIBLE.value:
@@ -401,7 +405,8 @@ def _notify_mentions(session: Session, post: Post, mentions: Iterable[dict[str, 
     for m in mentions:
         if can_view_post(session, m["id"], post):
             notify(session, recipient_id=m["id"], actor_id=post.author_id, type="mention",
-                   target_type="post", target_id=post.id, data={"post_id": post.id})
+                   target_type="post", target_id=post.id, data={"post_id": post.id},
+                   text=post_texts(post.title, post.caption, post.hashtags, post.style_tags))
 
 
 def _on_publish(session: Session, post: Post) -> None:
@@ -417,8 +422,11 @@ def _on_publish(session: Session, post: Post) -> None:
     remix.on_publish(session, post)
 
 
-def create_post(session: Session, user_id: int, data: PostCreate, base_url: str = "") -> PostRead:
-    """Create a post (or a draft); claims the images, parses tags and mentions, analyses it."""
+def create_post(session: Session, user_id: int, data: PostCreate, base_url: str = "", *,
+                rate_limits: bool = True) -> PostRead:
+    """Create a post (or a draft); claims the images, parses tags and mentions, analyses it.
+
+    `rate_limits`: the settings' `rate_limits_enabled` (the spam heuristic's 429 follows it)."""
     caption = data.caption or ""
     media_ids = data.media_ids or []
     items = [i.model_dump(mode="json", exclude_none=True) for i in data.outfit_items or []]
@@ -429,7 +437,8 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     state = screen_text(session, " ".join(filter(None, [data.title, caption])))
     spam_reason = None
     if not data.is_draft:
-        state, spam_reason = spam_check(session, user_id, caption, state)
+        state, spam_reason = spam_check(session, user_id, caption, state,
+                                        rate_limits=rate_limits)
     original = remix.remixable_original(session, user_id, data.remix_of) \
         if data.remix_of is not None else None
     media = media_service.claim_media(session, user_id, media_ids)
@@ -661,6 +670,11 @@ def list_posts(session: Session, viewer_id: int | None, filters: PostFilters,
     else:
         q = q.order_by(desc(Post.created_at), desc(Post.id))
     posts = session.scalars(q.offset(page.offset).limit(page.per_page)).all()
+    if filters.user_id is None and not filters.drafts:
+        # Like muted authors, muted words apply to the mixed listing, not to one person's
+        # posts; the page is filtered after paging, so it may come back shorter than per_page.
+        words = viewer_matcher(session, viewer_id)
+        posts = [p for p in posts if not hides(words, viewer_id, p)]
     return build_post_reads(session, viewer_id, posts, base_url=base_url), total
 
 

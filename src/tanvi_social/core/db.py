@@ -10,19 +10,34 @@ executes one of them as one unit of work and commits once:
 * PostgreSQL: `AsyncSession.run_sync(fn)` over asyncpg (greenlet bridge, no thread hop).
 
 Domain events recorded during the unit of work are handed to the event bus only after the commit.
+
+The database being unreachable is a 503 `database_unavailable`, never a 500 (docs/security.md,
+"Dependency faults"): any failure to open a connection (refused, not accepting connections, no
+answer within `CONNECT_TIMEOUT`, SQLite file unopenable), a connection lost mid-unit-of-work, and a
+SQLite write lock held elsewhere past `busy_timeout`. A pool with no free connection for
+`pool_timeout` is a 503 `database_busy` with `Retry-After`. Dead pooled connections are replaced by
+`pool_pre_ping`, so the service recovers by itself once the database is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,6 +51,9 @@ from tanvi_social.core.errors import ServiceUnavailable
 from tanvi_social.core.time import as_utc, utcnow
 
 P = ParamSpec("P")
+# Seconds to wait for a new PostgreSQL connection: a database that does not answer is a 503 after
+# this long, not a request hanging for asyncpg's default minute.
+CONNECT_TIMEOUT = 5
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -112,7 +130,8 @@ def make_sync_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(sync_url, echo=echo, pool_pre_ping=True)
+    return create_engine(sync_url, echo=echo, pool_pre_ping=True,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT})
 
 
 EventSink = Callable[[list[Any]], Awaitable[None]]
@@ -139,7 +158,7 @@ class Database:
             _, async_url = normalise_url(url)
             self.async_engine = create_async_engine(
                 async_url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True,
-                pool_timeout=10,
+                pool_timeout=10, connect_args={"timeout": CONNECT_TIMEOUT},
             )
             self._async_sessions = async_sessionmaker(self.async_engine, expire_on_commit=False)
             self.sync_engine = make_sync_engine(url, echo=echo)  # used only off the loop
@@ -150,32 +169,22 @@ class Database:
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `fn(session, *args, **kwargs)` as one unit of work and commit once."""
-        try:
+        with _unavailable_as_503():
             if self.is_sqlite:
                 result, events = self._run_sync(fn, args, kwargs, commit=True)
             else:
                 result, events = await self._run_async(fn, args, kwargs, commit=True)
-        except (OperationalError, DBAPIError, OSError) as exc:
-            if _is_connection_error(exc):
-                raise ServiceUnavailable("The database is unavailable",
-                                         code="database_unavailable") from exc
-            raise
         if events and self._event_sink is not None:
             await self._event_sink(events)
         return result
 
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a read-only function; nothing is committed."""
-        try:
+        with _unavailable_as_503():
             if self.is_sqlite:
                 result, _ = self._run_sync(fn, args, kwargs, commit=False)
             else:
                 result, _ = await self._run_async(fn, args, kwargs, commit=False)
-        except (OperationalError, DBAPIError, OSError) as exc:
-            if _is_connection_error(exc):
-                raise ServiceUnavailable("The database is unavailable",
-                                         code="database_unavailable") from exc
-            raise
         return result
 
     async def run_in_thread(self, fn: Callable[..., T], /, *args: Any, commit: bool = False,
@@ -195,6 +204,10 @@ class Database:
                   commit: bool) -> tuple[T, list[Any]]:
         with self._sync_sessions() as session:
             try:
+                session.connection()
+            except (DBAPIError, OSError) as exc:  # a pool timeout is `database_busy`, below
+                raise _unavailable() from exc
+            try:
                 result = fn(session, *args, **kwargs)
                 if commit:
                     session.commit()
@@ -209,6 +222,10 @@ class Database:
                          *, commit: bool) -> tuple[T, list[Any]]:
         assert self._async_sessions is not None
         async with self._async_sessions() as session:
+            try:
+                await session.connection()
+            except (DBAPIError, OSError) as exc:  # a pool timeout is `database_busy`, below
+                raise _unavailable() from exc
             try:
                 result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
                 if commit:
@@ -233,8 +250,7 @@ class Database:
                 async with self.async_engine.connect() as conn:
                     await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=3)
         except Exception as exc:
-            raise ServiceUnavailable("The database is unavailable",
-                                     code="database_unavailable") from exc
+            raise _unavailable() from exc
         return (time.perf_counter() - start) * 1000
 
     async def dispose(self) -> None:
@@ -243,13 +259,38 @@ class Database:
         self.sync_engine.dispose()
 
 
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable("The database is unavailable; try again shortly",
+                              code="database_unavailable")
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    """A lost connection, or a pool with no free connection for `pool_timeout`, is a 503."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise ServiceUnavailable("The database is busy; retry shortly", code="database_busy",
+                                 headers={"Retry-After": "1"}) from exc
+    except (OperationalError, DBAPIError, OSError) as exc:
+        if _is_connection_error(exc):
+            raise _unavailable() from exc
+        raise
+
+
 def _is_connection_error(exc: BaseException) -> bool:
+    """A connection lost or refused mid-unit-of-work, or SQLite's write lock held elsewhere past
+    `busy_timeout` (errors while obtaining a connection are handled where it is obtained)."""
     if isinstance(exc, OSError | ConnectionError):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    text_ = str(exc).lower()
+    if isinstance(exc, IntegrityError | DataError | ProgrammingError):
+        return False  # about the statement, and its message may quote user data
+    # The driver's own message, without the statement and its parameters.
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
     needles = ("connection refused", "could not connect", "connection was closed",
                "unable to open database", "connection is closed", "cannot connect",
-               "terminating connection")
+               "terminating connection", "not currently accepting connections",
+               "database is locked")
     return any(s in text_ for s in needles)

@@ -1,5 +1,9 @@
 """The "for you" feed: candidates from five sources, ranked by `ranking.rank`.
 
+Candidates by muted authors are dropped before ranking; candidates containing one of the viewer's
+muted words (`content.muting`) are skipped while a page is cut from the ranked list (the cursor
+keeps positions in that list), so only the posts a page needs are checked.
+
 Sources (each a bounded, indexed query over the last `FRESH_DAYS`): accounts the viewer follows,
 style-compatible accounts, followed hashtags, joined communities and trending posts. Each
 candidate remembers its sources; the first one (in that order) gives its `reason`. The page cursor
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.content.access import visible_posts_clause
 from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause
 from tanvi_social.content.models import Post, PostHashtag, Reaction, Save
+from tanvi_social.content.muting import muted_post_ids, viewer_matcher
 from tanvi_social.core.pagination import decode_cursor, encode_cursor
 from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration import adapters
@@ -239,12 +244,36 @@ def for_you_page(session: Session, viewer_id: int, cursor: str | None, limit: in
     else:
         at, offset = (now or utcnow()), 0
     order = ranked(session, viewer_id, at, facets)
-    chosen = order[offset:offset + limit]
+    chosen, end = _page_without_muted(session, viewer_id, order, offset, limit)
     posts = {p.id: p for p in session.scalars(select(Post).where(
         Post.id.in_([c.post_id for c in chosen])))}
     built = items_for(session, viewer_id, [posts[c.post_id] for c in chosen if c.post_id in posts],
                       {c.post_id: c.reason for c in chosen},
                       scores={c.post_id: (round(c.score, 6), c.factors) for c in chosen})
     items = [built[c.post_id] for c in chosen if c.post_id in built]
-    nxt = encode_cursor(at, offset + limit) if offset + limit < len(order) else None
+    nxt = encode_cursor(at, end) if end < len(order) else None
     return items, nxt
+
+
+def _page_without_muted(session: Session, viewer_id: int, order: list[Candidate], offset: int,
+                        limit: int) -> tuple[list[Candidate], int]:
+    """Up to `limit` candidates from `offset` on, skipping those with one of the viewer's muted
+    words, and the position after the last one looked at (the next cursor's offset).
+
+    Only the posts a page needs are checked (a batch at a time), not the whole ranked list.
+    """
+    muted = viewer_matcher(session, viewer_id)
+    if muted is None:
+        return order[offset:offset + limit], offset + limit
+    chosen: list[Candidate] = []
+    pos = offset
+    while len(chosen) < limit and pos < len(order):
+        batch = order[pos:pos + 2 * limit]
+        hidden = muted_post_ids(session, muted, viewer_id, [c.post_id for c in batch])
+        for c in batch:
+            pos += 1
+            if c.post_id not in hidden:
+                chosen.append(c)
+                if len(chosen) == limit:
+                    break
+    return chosen, pos

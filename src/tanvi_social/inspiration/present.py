@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import visible_posts_clause
 from tanvi_social.content.models import Post
+from tanvi_social.content.muting import TextMatcher, hides
 from tanvi_social.inspiration import adapters
 from tanvi_social.inspiration.schemas import FeedItem, FeedPost
 from tanvi_social.social.cards import AuthorCard, author_cards
@@ -46,9 +47,13 @@ def visible_ids(session: Session, viewer_id: int | None, ids: Iterable[int]) -> 
 
 def items_for(session: Session, viewer_id: int | None, posts: Sequence[Post],
               reasons: dict[int, str], *, scores: dict[int, tuple[float, dict[str, Any]]]
-              | None = None, hidden_authors: set[int] | None = None) -> dict[int, FeedItem]:
+              | None = None, hidden_authors: set[int] | None = None,
+              muted: TextMatcher | None = None) -> dict[int, FeedItem]:
     """FeedItems keyed by the given posts' ids; a repost shows its original (left out when the
-    original is not visible or its author is hidden)."""
+    original is not visible or its author is hidden). Posts — and reposts whose own caption or
+    original — containing one of the viewer's `muted` words are left out."""
+    if muted:
+        posts = [p for p in posts if not hides(muted, viewer_id, p)]
     originals_ids = {p.repost_of_id for p in posts if p.repost_of_id}
     originals = {p.id: p for p in session.scalars(select(Post).where(
         Post.id.in_(visible_ids(session, viewer_id, originals_ids))))} if originals_ids else {}
@@ -60,7 +65,8 @@ def items_for(session: Session, viewer_id: int | None, posts: Sequence[Post],
         score, factors = (scores or {}).get(p.id, (None, None))
         if p.repost_of_id:
             original = originals.get(p.repost_of_id)
-            if original is None or (hidden_authors and original.author_id in hidden_authors):
+            if original is None or (hidden_authors and original.author_id in hidden_authors) \
+                    or hides(muted, viewer_id, original):
                 continue
             out[p.id] = FeedItem(post=reads[original.id], type="repost",
                                  reposted_by=cards.get(p.author_id), reposted_at=p.created_at,

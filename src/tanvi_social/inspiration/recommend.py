@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.accounts.models import User
 from tanvi_social.content.access import visible_posts_clause
 from tanvi_social.content.models import Post, Reaction, Save
+from tanvi_social.content.muting import hides, viewer_matcher
 from tanvi_social.core.errors import NotFound, ValidationFailed
 from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration import adapters
@@ -103,6 +104,7 @@ def recommend_posts(session: Session, viewer_id: int, limit: int) -> list[Recomm
             co[pid] = int(n)
     following = graph.following_ids(session, viewer_id)
     muted = graph.muted_ids(session, viewer_id)
+    muted_words = viewer_matcher(session, viewer_id)
     visible = visible_posts_clause(session, viewer_id)
     pool_stmt = (select(Post).where(visible, Post.author_id != viewer_id,
                                     Post.repost_of_id.is_(None),
@@ -135,7 +137,7 @@ def recommend_posts(session: Session, viewer_id: int, limit: int) -> list[Recomm
             fof[target] = int(n)
     scored: list[tuple[float, int, list[str], dict[str, float]]] = []
     for p in pool.values():
-        if p.id in seen or p.author_id in muted:
+        if p.id in seen or p.author_id in muted or hides(muted_words, viewer_id, p):
             continue
         tags = _tags([*(p.hashtags or []), *(p.style_tags or [])])
         content = cosine(profile, tags)

@@ -1,17 +1,28 @@
-"""`/api/inspiration` (feeds, trends, mood boards, discover, recommendations, inspirations),
-`/api/search` and `/api/content/hashtags/{tag}/follow`."""
+"""`/api/inspiration` (feeds, trends, mood boards, discover, recommendations, inspirations,
+Style Wrapped), `/api/search`, `/api/content/hashtags/{tag}/follow` and the `/api/social/wrapped`
+aliases of Style Wrapped."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import asyncio
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
-from tanvi_social.accounts.deps import CurrentUser, ModeratorUser, OptionalUser, WriterUser
+from tanvi_social.accounts.deps import (
+    CurrentUser,
+    ModeratorUser,
+    OptionalUser,
+    Principal,
+    WriterUser,
+)
 from tanvi_social.content.filter_params import PostFilterDep
+from tanvi_social.core.cache import cached, cached_value
 from tanvi_social.core.deps import PlatformDep
 from tanvi_social.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tanvi_social.core.pagination import CursorLimitDep, PageDep, Pagination
+from tanvi_social.core.platform import Platform
 from tanvi_social.core.responses import MessageResponse, error_responses
 from tanvi_social.inspiration import (
     boards,
@@ -23,6 +34,7 @@ from tanvi_social.inspiration import (
     service,
     tasks,
     timeline,
+    wrapped,
 )
 from tanvi_social.inspiration.schemas import (
     CollaboratorAdd,
@@ -55,12 +67,16 @@ from tanvi_social.inspiration.schemas import (
     TrendListResponse,
     TrendRefreshResponse,
     TrendResponse,
+    WrappedRead,
+    WrappedResponse,
 )
+from tanvi_social.inspiration.wrapped_card import render_card
 
 router = APIRouter(prefix="/api/inspiration", tags=["inspiration"])
 search_router = APIRouter(prefix="/api/search", tags=["search"])
 hashtag_router = APIRouter(prefix="/api/content/hashtags", tags=["inspiration"])
-extra_routers = [search_router, hashtag_router]
+wrapped_alias_router = APIRouter(prefix="/api/social", tags=["inspiration"])
+extra_routers = [search_router, hashtag_router, wrapped_alias_router]
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page")]
@@ -390,3 +406,71 @@ async def search_all(
     ops.update(parsed.post_filter.values())
     return SearchResponse(query=q, type=type, results=hits,
                           pagination=Pagination.build(page, total), operators=ops)
+
+
+# ------------------------------------------------------------------ style wrapped
+PeriodParam = Annotated[str, Query(
+    min_length=4, max_length=7, pattern=wrapped.PERIOD_RE, examples=["2026-11", "2026"],
+    description="YYYY-MM (a calendar month) or YYYY (a year), in UTC")]
+OwnerParam = Annotated[int | None, Query(
+    ge=1, le=2**31 - 1, description="must be your own id: reports are private (else 404)")]
+PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "The card, 1080×1350 PNG"}}
+
+
+async def _wrapped(platform: Platform, user: Principal, period: str,
+                   user_id: int | None) -> WrappedRead:
+    """The caller's report (cached briefly); asking for anyone else's is a 404."""
+    parsed = wrapped.parse_period(period)
+    if user_id is not None and user_id != user.user_id:
+        raise NotFound("Report not found", code="wrapped_not_found")
+
+    async def produce() -> WrappedRead:
+        # a heavy year (1,000 looks) takes ~0.2 s: off the event loop, like other roll-ups
+        return await platform.db.run_in_thread(wrapped.wrapped_report, user.user_id, parsed)
+
+    raw = await cached_value(platform, wrapped.report_key(user.user_id, parsed),
+                             wrapped.REPORT_TTL, produce)
+    return WrappedRead.model_validate(raw)
+
+
+@router.get("/wrapped", responses=error_responses(Unauthorized, NotFound))
+async def style_wrapped(user: CurrentUser, platform: PlatformDep, period: PeriodParam,
+                        user_id: OwnerParam = None) -> WrappedResponse:
+    """Your Style Wrapped for a month or a year: colours, categories, brands, most-reacted
+    looks, challenge places, new followers. Your own only; a future period gives zeros."""
+    return WrappedResponse(wrapped=await _wrapped(platform, user, period, user_id))
+
+
+@router.get("/wrapped/card.png", response_class=Response,
+            responses={**PNG_RESPONSE, **error_responses(Unauthorized, NotFound)})
+async def style_wrapped_card(user: CurrentUser, platform: PlatformDep, period: PeriodParam,
+                             user_id: OwnerParam = None) -> Response:
+    """Your Style Wrapped as a shareable 1080×1350 PNG card."""
+    report = await _wrapped(platform, user, period, user_id)
+
+    async def draw() -> bytes:
+        return await asyncio.to_thread(render_card, report)
+
+    png = await cached(platform, wrapped.card_key(report), wrapped.CARD_TTL, draw)
+    return Response(png, media_type="image/png", headers={
+        "Cache-Control": "private, max-age=60",
+        "Content-Disposition": f'inline; filename="style-wrapped-{report.period}.png"'})
+
+
+@wrapped_alias_router.get("/wrapped", responses=error_responses(Unauthorized, NotFound))
+async def social_wrapped(user: CurrentUser, platform: PlatformDep, period: PeriodParam,
+                         user_id: OwnerParam = None) -> WrappedResponse:
+    """Alias of GET /api/inspiration/wrapped (the path of the API contract)."""
+    return await style_wrapped(user, platform, period, user_id)
+
+
+@wrapped_alias_router.get("/wrapped/{period}.png", response_class=Response,
+                          responses={**PNG_RESPONSE, **error_responses(Unauthorized, NotFound)})
+async def social_wrapped_card(
+    user: CurrentUser, platform: PlatformDep,
+    period: Annotated[str, Path(min_length=4, max_length=7, pattern=wrapped.PERIOD_RE)],
+) -> Response:
+    """Alias of GET /api/inspiration/wrapped/card.png (the path of the API contract)."""
+    return await style_wrapped_card(user, platform, period)

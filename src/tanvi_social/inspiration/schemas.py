@@ -470,3 +470,73 @@ class SavedFilterPostsResponse(Envelope):
     saved_filter: SavedFilterRead
     posts: list[PostRead]
     pagination: Pagination
+
+
+# ---------------------------------------------------------------- style wrapped
+class WrappedColour(BaseModel):
+    name: str
+    hex: str = Field(pattern=HEX_RE)
+    share: float = Field(description="this colour's part of the period's photographed looks "
+                                     "(each look weighs 1, its images equally), 0..1")
+    posts: int = Field(description="looks with this colour in a photo's palette")
+
+
+class WrappedTerm(BaseModel):
+    """A garment category or a brand and how many looks of the period carried it."""
+
+    name: str
+    posts: int
+
+
+class WrappedLook(BaseModel):
+    post_id: int
+    title: str | None = None
+    caption: str = Field(description="the first 120 characters of the caption")
+    reactions: int
+    reactions_by_type: dict[str, int]
+    published_at: datetime
+    thumbnail_url: str | None = None
+
+
+class WrappedPlacement(BaseModel):
+    challenge_id: int
+    title: str
+    entry_id: int
+    post_id: int
+    rank: int = Field(description="leaderboard place: votes, then who reached them first")
+    entries: int
+    votes: int
+    winner: bool
+    ended_at: datetime
+
+
+class WrappedTotals(BaseModel):
+    posts: int
+    posts_with_photos: int
+    reactions: int = Field(description="reactions the period's looks have received")
+    new_followers: int = Field(description="follows accepted in the period, still in place")
+    challenge_placements: int
+    challenge_wins: int
+
+
+class WrappedRead(BaseModel):
+    """The caller's own report for a month or a year (docs/algorithms.md, "Style Wrapped")."""
+
+    user: AuthorCard
+    period: str
+    period_type: Literal["month", "year"]
+    label: str = Field(examples=["November 2026", "2026"])
+    starts_at: datetime
+    ends_at: datetime
+    status: Literal["past", "current", "future"]
+    totals: WrappedTotals
+    top_colours: list[WrappedColour]
+    top_categories: list[WrappedTerm]
+    top_brands: list[WrappedTerm]
+    most_reacted: list[WrappedLook]
+    challenge_placements: list[WrappedPlacement]
+    generated_at: datetime
+
+
+class WrappedResponse(Envelope):
+    wrapped: WrappedRead

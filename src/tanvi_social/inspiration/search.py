@@ -2,7 +2,8 @@
 
 The index is `search_documents` (one row per post and profile), kept in sync by content and social
 events (a deleted post's row is removed in the same request, after its commit), and always
-re-checked against the live visibility rule at query time, so nothing private ever leaks.
+re-checked against the live visibility rule at query time, so nothing private ever leaks. Posts by
+muted authors or containing the viewer's muted words are left out before paging.
 
 * SQLite (embedded): FTS5 `fts_search` (porter stemming, bm25 ranking with column weights) and
   `fts_names` (trigram tokenizer) for typo-tolerant names; both mirror `search_documents` through
@@ -398,6 +399,10 @@ def _search_posts(session: Session, viewer_id: int | None,
         if muted and visible:
             visible -= set(session.scalars(select(Post.id).where(
                 Post.id.in_(visible), Post.author_id.in_(muted))))
+        from tanvi_social.content.muting import muted_post_ids, viewer_matcher
+
+        visible -= muted_post_ids(session, viewer_matcher(session, viewer_id), viewer_id,
+                                  visible)
     hits = [SearchHit(type="post", id=i, title="", score=round(s, 6)) for i, s in found
             if i in visible]
     # filter-only results all score 0: newest (highest id) first

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import visible_posts_clause
 from tanvi_social.content.models import Challenge, Post
+from tanvi_social.content.muting import viewer_matcher
 from tanvi_social.core.errors import NotFound
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
@@ -86,7 +87,8 @@ def discover(session: Session, viewer_id: int | None, limit: int = 12) -> Discov
         if muted:
             stmt = stmt.where(Post.author_id.not_in(muted))
     posts = list(session.scalars(stmt))
-    built = items_for(session, viewer_id, posts, {p.id: "Trending this week" for p in posts})
+    built = items_for(session, viewer_id, posts, {p.id: "Trending this week" for p in posts},
+                      muted=viewer_matcher(session, viewer_id))
     trending_posts = [built[p.id] for p in posts if p.id in built]
 
     trends, _, _ = list_trends(session, None, None, limit=30)

@@ -14,7 +14,8 @@ Two ways to find the candidates, one way to filter them:
   beside the set), so follows and unfollows need no event.
 
 Both hand the candidates to the same hydrate-and-filter step (visibility, blocks, mutes, hidden
-authors, the original of a repost), so they return the same pages; a test compares them.
+authors, the viewer's muted words, the original of a repost), so they return the same pages; a
+test compares them. The muted words are loaded once per request, in `viewer_context`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.content.access import visible_posts_clause
 from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause
 from tanvi_social.content.models import Post
+from tanvi_social.content.muting import TextMatcher, viewer_matcher
 from tanvi_social.core.pagination import decode_cursor, encode_cursor
 from tanvi_social.inspiration.feedback import feedback_state
 from tanvi_social.inspiration.present import items_for
@@ -55,6 +57,7 @@ class ViewerContext:
     celebrities: list[int]  # followed authors read at request time
     fingerprint: str
     excluded: set[int]  # muted + hidden authors
+    muted: TextMatcher | None = None  # the viewer's muted words (None: nothing muted)
 
 
 def _key(user_id: int) -> str:
@@ -92,7 +95,8 @@ def viewer_context(session: Session, viewer_id: int) -> ViewerContext:
                           usedforsecurity=False).hexdigest()
     fb = feedback_state(session, viewer_id)
     excluded = graph.muted_ids(session, viewer_id) | fb.hidden_authors
-    return ViewerContext(viewer_id, fanned, celebs, digest, excluded)
+    return ViewerContext(viewer_id, fanned, celebs, digest, excluded,
+                         viewer_matcher(session, viewer_id))
 
 
 def candidate_entries(session: Session, authors: Sequence[int], cursor: Entry | None,
@@ -111,7 +115,7 @@ def _page_from_posts(session: Session, ctx: ViewerContext, posts: Sequence[Post]
                      limit: int, items: list[FeedItem]) -> Entry | None:
     """Append visible items in order; return the entry of the last item taken when full."""
     built = items_for(session, ctx.viewer_id, posts, _reasons(posts),
-                      hidden_authors=ctx.excluded)
+                      hidden_authors=ctx.excluded, muted=ctx.muted)
     for p in posts:
         item = built.get(p.id)
         if item is None:

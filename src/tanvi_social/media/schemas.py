@@ -120,7 +120,18 @@ class TagCreate(BaseModel):
         return value
 
 
-class TagRead(BaseModel):
+class GarmentFacts(BaseModel):
+    """What a tagged garment says about itself; shared by photo tags and the shop-the-look list."""
+
+    brand: str | None = None
+    colour: str | None = None
+    colour_hex: str | None = None
+    price_band: str | None = None
+    link: str | None = None
+    fit: str | None = None
+
+
+class TagRead(GarmentFacts):
     id: int
     media_id: int
     x: float
@@ -128,12 +139,6 @@ class TagRead(BaseModel):
     w: float | None = None
     h: float | None = None
     category: str
-    brand: str | None = None
-    colour: str | None = None
-    colour_hex: str | None = None
-    price_band: str | None = None
-    link: str | None = None
-    fit: str | None = None
     wardrobe_item_id: int | None = None
 
 

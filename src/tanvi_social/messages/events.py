@@ -41,3 +41,19 @@ class MessageUnsent(DomainEvent):
     conversation_id: int
     message_id: int
     participant_ids: list[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConversationUpdated(DomainEvent):
+    """A group's members or name changed; realtime delivers it to every id in `participant_ids`
+    (the members after the change and whoever was removed or left). `message` is the system
+    message that records it in the history."""
+
+    name: str = field(default="conversation.updated", init=False)
+    conversation_id: int
+    change: str  # added | removed | left | renamed
+    actor_id: int
+    user_ids: list[int]
+    title: str | None
+    participant_ids: list[int]
+    message: dict[str, Any] | None

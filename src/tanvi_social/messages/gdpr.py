@@ -1,11 +1,12 @@
 """GDPR: the user's conversations and sent messages. On erasure the other participants keep their
-copies, shown as from a deleted user (`sender_id` NULL, `sender_deleted` true)."""
+copies, shown as from a deleted user (`sender_id` NULL, `sender_deleted` true), and system
+messages stop naming them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import String, cast, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.core import gdpr
@@ -37,6 +38,18 @@ def erase(session: Session, user_id: int) -> None:
                     .values(sender_id=None, sender_deleted=True))
     session.execute(delete(MessageHide).where(MessageHide.user_id == user_id))
     session.execute(delete(Participant).where(Participant.user_id == user_id))
+    # System messages ("mia added zoe") forget the user, also in groups they had left: a reused
+    # id must never be named.
+    for message in session.scalars(select(Message).where(
+            Message.event.is_not(None), cast(Message.event, String).like(f"%{user_id}%"))):
+        event = dict(message.event or {})
+        ids = event.get("user_ids") or []
+        if event.get("actor_id") != user_id and user_id not in ids:
+            continue
+        event["actor_id"] = None if event.get("actor_id") == user_id else event.get("actor_id")
+        event["user_ids"] = [i for i in ids if i != user_id]
+        message.event = event
+    session.flush()
     if conversation_ids:
         # A new account must never inherit a one-to-one conversation through a reused id.
         session.execute(update(Conversation).where(Conversation.id.in_(conversation_ids))

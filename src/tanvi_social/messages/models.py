@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tanvi_social.core.db import Base, TimestampMixin
@@ -23,7 +24,11 @@ class ParticipantStatus(StrEnum):
 
 
 class Conversation(TimestampMixin, Base):
-    """`direct_key` ("<low id>:<high id>") makes one-to-one conversations unique per pair."""
+    """`direct_key` ("<low id>:<high id>") makes one-to-one conversations unique per pair.
+
+    In a group, `created_by` is the admin (who may remove people); it passes to the
+    longest-standing remaining member when they leave or erase their account.
+    """
 
     __tablename__ = "conversations"
 
@@ -37,6 +42,9 @@ class Conversation(TimestampMixin, Base):
 
 
 class Participant(TimestampMixin, Base):
+    """`history_from_id`: someone added to a group sees only the messages after this id (NULL:
+    the whole history, for those who were there from the start)."""
+
     __tablename__ = "conversation_participants"
     __table_args__ = (
         UniqueConstraint("conversation_id", "user_id"),
@@ -51,10 +59,16 @@ class Participant(TimestampMixin, Base):
     last_read_message_id: Mapped[int | None] = mapped_column()
     last_read_at: Mapped[datetime | None] = mapped_column()
     unread_count: Mapped[int] = mapped_column(default=0)
+    history_from_id: Mapped[int | None] = mapped_column()
 
 
 class Message(TimestampMixin, Base):
-    """`sender_id` is NULL once the sender erased their account (`sender_deleted` is then true)."""
+    """`sender_id` is NULL once the sender erased their account (`sender_deleted` is then true).
+
+    A system message ("mia added zoe") has no sender and no body, and `event` set:
+    `{"action": "added"|"removed"|"left"|"renamed", "actor_id", "user_ids", "title"}`; its text
+    is written when it is read, from the people's current names.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
@@ -70,6 +84,7 @@ class Message(TimestampMixin, Base):
     media_id: Mapped[int | None] = mapped_column()
     unsent_at: Mapped[datetime | None] = mapped_column()
     moderation_state: Mapped[str] = mapped_column(String(16), default="visible")
+    event: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class MessageHide(Base):

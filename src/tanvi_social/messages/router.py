@@ -1,4 +1,5 @@
-"""`/api/messages`: conversations, message requests, history, receipts, typing, unsend."""
+"""`/api/messages`: conversations, group membership, message requests, history, receipts,
+typing, unsend."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from tanvi_social.messages.schemas import (
     ConversationCreate,
     ConversationListResponse,
     ConversationResponse,
+    ConversationUpdate,
     DmPage,
     DmResponse,
     MessageCreate,
+    ParticipantsAdd,
     ReadReceiptResponse,
     UnreadCountResponse,
 )
@@ -63,6 +66,55 @@ async def get_conversation(conversation_id: IdPath, user: CurrentUser,
     conversation = await platform.db.read(service.get_conversation, user.user_id,
                                           user.is_moderator, conversation_id)
     return ConversationResponse(conversation=conversation)
+
+
+@router.patch("/conversations/{conversation_id}", responses=error_responses(*WRITE_ERRORS))
+async def rename_conversation(conversation_id: IdPath, body: ConversationUpdate,
+                              user: WriterUser, platform: PlatformDep) -> ConversationResponse:
+    """Rename a group (`title: null` or blank removes the name); any active participant may.
+
+    One-to-one conversations have no name (400 `not_a_group`).
+    """
+    conversation = await platform.db.run(service.rename_conversation, user.user_id,
+                                         conversation_id, body)
+    return ConversationResponse(conversation=conversation, message="Group renamed")
+
+
+@router.post("/conversations/{conversation_id}/participants",
+             responses=error_responses(*WRITE_ERRORS, Conflict))
+async def add_participants(conversation_id: IdPath, body: ParticipantsAdd, user: WriterUser,
+                           platform: PlatformDep) -> ConversationResponse:
+    """Add people to a group; any active participant may add anyone they may message.
+
+    No block either way with you (403 `blocked`); people who do not follow you get the group as
+    a message request; they see only messages sent after they join. At most 20 people
+    (409 `group_full`); someone already in it is a 409 `already_participant`.
+    """
+    conversation = await platform.db.run(service.add_participants, user.user_id,
+                                         conversation_id, body)
+    return ConversationResponse(conversation=conversation, message="Added to the group")
+
+
+@router.delete("/conversations/{conversation_id}/participants/{user_id}",
+               responses=error_responses(*WRITE_ERRORS))
+async def remove_participant(conversation_id: IdPath, user_id: IdPath, user: WriterUser,
+                             platform: PlatformDep) -> ConversationResponse:
+    """Remove someone from a group: only its admin (`admin_id`, the creator) may (else 403).
+
+    They can no longer read or send in it (404). To leave yourself, use /leave.
+    """
+    conversation = await platform.db.run(service.remove_participant, user.user_id,
+                                         conversation_id, user_id)
+    return ConversationResponse(conversation=conversation, message="Removed from the group")
+
+
+@router.post("/conversations/{conversation_id}/leave", responses=error_responses(*WRITE_ERRORS))
+async def leave_conversation(conversation_id: IdPath, user: WriterUser,
+                             platform: PlatformDep) -> MessageResponse:
+    """Leave a group. If you were its admin, the longest-standing member takes over; the last
+    one to leave ends the group."""
+    await platform.db.run(service.leave_conversation, user.user_id, conversation_id)
+    return MessageResponse(message="You left the group")
 
 
 @router.get("/conversations/{conversation_id}/messages",

@@ -22,6 +22,20 @@ class ConversationCreate(BaseModel):
     title: str | None = Field(default=None, max_length=100, description="Groups only")
 
 
+class ParticipantsAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_ids: list[DbId] = Field(min_length=1, max_length=MAX_GROUP_SIZE - 1,
+                                 description="People to add to the group")
+
+
+class ConversationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(max_length=100,
+                              description="The group's new name; null or blank removes it")
+
+
 class MessageCreate(BaseModel):
     """Text, a shared post and/or an image: at least one of them."""
 
@@ -52,8 +66,20 @@ class SharedMedia(BaseModel):
     urls: dict[str, str] = Field(default_factory=dict)
 
 
+class SystemEvent(BaseModel):
+    """What a system message records: a membership change or a rename."""
+
+    action: Literal["added", "removed", "left", "renamed"]
+    actor_id: int | None = Field(description="Who did it (null: an erased account)")
+    user_ids: list[int] = Field(default_factory=list, description="Who was added or removed")
+    title: str | None = Field(default=None, description="The new name (renamed)")
+
+
 class DmRead(BaseModel):
     id: int
+    kind: Literal["user", "system"] = Field(
+        default="user", description="`system`: a membership change, `body` says what happened")
+    event: SystemEvent | None = None
     conversation_id: int
     sender_id: int | None
     sender: AuthorCard | None
@@ -81,6 +107,9 @@ class ConversationRead(BaseModel):
     kind: Literal["direct", "group"]
     title: str | None
     created_by: int | None
+    admin_id: int | None = Field(
+        default=None, description="Groups: who may remove people (the creator while a member, "
+                                  "else the longest-standing member); null for one-to-one")
     participants: list[ParticipantRead]
     my_status: Literal["active", "request", "declined"] | None
     unread_count: int

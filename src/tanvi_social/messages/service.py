@@ -1,4 +1,5 @@
-"""Direct messages: conversations, requests, sending, history, receipts, typing, unsend."""
+"""Direct messages: conversations, requests, sending, history, receipts, typing, unsend, and
+group membership (add, remove, leave, rename) recorded as system messages."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,13 @@ from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams, Pagination, decode_cursor, encode_cursor
 from tanvi_social.core.time import as_utc, utcnow
-from tanvi_social.messages.events import MessageSent, MessagesRead, MessageTyping, MessageUnsent
+from tanvi_social.messages.events import (
+    ConversationUpdated,
+    MessageSent,
+    MessagesRead,
+    MessageTyping,
+    MessageUnsent,
+)
 from tanvi_social.messages.models import (
     Conversation,
     ConversationKind,
@@ -28,11 +35,14 @@ from tanvi_social.messages.schemas import (
     MAX_GROUP_SIZE,
     ConversationCreate,
     ConversationRead,
+    ConversationUpdate,
     DmRead,
     MessageCreate,
     ParticipantRead,
+    ParticipantsAdd,
     ReadReceipt,
     SharedMedia,
+    SystemEvent,
     UnreadCounts,
 )
 from tanvi_social.moderation import filters
@@ -136,20 +146,56 @@ def _visible_post_ids(session: Session, viewer_id: int, ids: set[int]) -> set[in
     return visible
 
 
+def _names(cards: dict[int, Any], ids: list[int], viewer_id: int) -> str:
+    names = ["you" if i == viewer_id else cards[i].username if i in cards else "someone"
+             for i in ids] or ["someone"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _system_text(event: dict[str, Any], cards: dict[int, Any], viewer_id: int) -> str:
+    """"mia added zoe and lina", "you left", "mia named the group “Brunch”"."""
+    actor_id = event.get("actor_id")
+    actor = _names(cards, [actor_id] if isinstance(actor_id, int) else [], viewer_id)
+    people = _names(cards, [i for i in event.get("user_ids") or [] if isinstance(i, int)],
+                    viewer_id)
+    action = event.get("action")
+    if action == "added":
+        text = f"{actor} added {people}"
+    elif action == "removed":
+        text = f"{actor} removed {people}"
+    elif action == "left":
+        text = f"{actor} left"
+    elif event.get("title"):
+        text = f"{actor} named the group “{event['title']}”"
+    else:
+        text = f"{actor} removed the group name"
+    return text[0].upper() + text[1:]
+
+
 def _dm_reads(session: Session, viewer_id: int, messages: list[Message],
               members: list[Participant]) -> list[DmRead]:
     live = [m for m in messages if m.unsent_at is None and m.moderation_state == "visible"]
-    cards = author_cards(session, {m.sender_id for m in messages if m.sender_id is not None})
+    people = {m.sender_id for m in messages if m.sender_id is not None}
+    for m in messages:
+        if m.event:
+            people |= {i for i in [m.event.get("actor_id"), *(m.event.get("user_ids") or [])]
+                       if isinstance(i, int)}
+    cards = author_cards(session, people)
     media = _media_for(session, {m.media_id for m in live if m.media_id is not None})
     posts = _visible_post_ids(session, viewer_id, {m.post_id for m in live if m.post_id})
     out = []
     for m in messages:
         shown = m.unsent_at is None and m.moderation_state == "visible"
         post_id = m.post_id if shown else None
+        body = m.body if shown else None
+        if m.event:
+            body = _system_text(m.event, cards, viewer_id)
         out.append(DmRead(
-            id=m.id, conversation_id=m.conversation_id, sender_id=m.sender_id,
+            id=m.id, kind="system" if m.event else "user",
+            event=SystemEvent.model_validate(m.event) if m.event else None,
+            conversation_id=m.conversation_id, sender_id=m.sender_id,
             sender=cards.get(m.sender_id) if m.sender_id is not None else None,
-            sender_deleted=m.sender_deleted, body=m.body if shown else None, post_id=post_id,
+            sender_deleted=m.sender_deleted, body=body, post_id=post_id,
             post_available=None if post_id is None else post_id in posts,
             media=media.get(m.media_id) if shown and m.media_id is not None else None,
             is_unsent=m.unsent_at is not None, moderation_state=m.moderation_state,
@@ -180,6 +226,7 @@ def _conversation_reads(session: Session, viewer_id: int,
         message = last.get(c.last_message_id) if c.last_message_id is not None else None
         out.append(ConversationRead(
             id=c.id, kind=c.kind, title=c.title, created_by=c.created_by,
+            admin_id=_admin_id(c, ps) if c.kind == ConversationKind.GROUP.value else None,
             participants=[ParticipantRead(user=cards[p.user_id], status=p.status,
                                           last_read_message_id=p.last_read_message_id)
                           for p in ps if p.user_id in cards],
@@ -353,6 +400,8 @@ def list_messages(session: Session, viewer_id: int, is_staff: bool, conversation
     if mine is not None:
         conditions.append(~exists(select(MessageHide.id).where(
             MessageHide.message_id == Message.id, MessageHide.user_id == viewer_id)))
+        if mine.history_from_id is not None:
+            conditions.append(Message.id > mine.history_from_id)
         if conversation.kind == ConversationKind.GROUP.value:
             blocked = graph.blocked_ids(session, viewer_id)
             if blocked:
@@ -405,6 +454,8 @@ def delete_message(session: Session, user_id: int, message_id: int, scope: str) 
     if message is None:
         raise NotFound("Message not found", code="message_not_found")
     conversation, mine, members = _membership(session, user_id, message.conversation_id)
+    if mine.history_from_id is not None and message.id <= mine.history_from_id:
+        raise NotFound("Message not found", code="message_not_found")
     unread_for_me = (message.sender_id != user_id and message.unsent_at is None
                      and (mine.last_read_message_id is None
                           or mine.last_read_message_id < message.id))
@@ -457,6 +508,156 @@ def unread_counts(session: Session, user_id: int) -> UnreadCounts:
     return UnreadCounts(messages=int(row[0]), conversations=int(row[1]), requests=requests)
 
 
+# --- group membership ------------------------------------------------------------------------
+#
+# Rules (docs/messages.md): any active participant of a group may add people and rename it; only
+# its admin (`created_by`) may remove someone; anyone may leave. Added people must be active
+# accounts with no block either way with the one adding them; they join as `active` when they
+# follow that person and as a message request otherwise (as when a group is started), and see
+# only what is said after they join. A group never exceeds MAX_GROUP_SIZE people (409
+# `group_full`). Each change is a system message in the history and a `conversation.updated`
+# event.
+
+def _group(session: Session, user_id: int,
+           conversation_id: int) -> tuple[Conversation, Participant, list[Participant]]:
+    conversation, mine, members = _membership(session, user_id, conversation_id)
+    if conversation.kind != ConversationKind.GROUP.value:
+        raise InvalidState("Only group conversations have members to change", code="not_a_group")
+    return conversation, mine, members
+
+
+def _require_active(mine: Participant) -> None:
+    if mine.status != ACTIVE:
+        raise Forbidden("Accept the group before changing it", code="not_active_participant")
+
+
+def _admin_id(conversation: Conversation, members: list[Participant]) -> int | None:
+    """The group's admin: its creator while a member, else the longest-standing member
+    (active first)."""
+    ids = [p.user_id for p in members]
+    if conversation.created_by in ids:
+        return conversation.created_by
+    ranked = sorted(members, key=lambda p: (p.status != ACTIVE, p.id))
+    return ranked[0].user_id if ranked else None
+
+
+def _record_change(session: Session, conversation: Conversation, actor_id: int, action: str,
+                   user_ids: list[int], members: list[Participant], notified: set[int],
+                   title: str | None = None) -> DmRead:
+    """Write the system message, bump the conversation (not the unread counts), publish."""
+    event = {"action": action, "actor_id": actor_id, "user_ids": user_ids, "title": title}
+    message = Message(conversation_id=conversation.id, sender_id=None, body=None, event=event)
+    session.add(message)
+    session.flush()
+    conversation.last_message_id = message.id
+    conversation.last_message_at = message.created_at
+    for p in members:
+        if p.user_id == actor_id:
+            p.last_read_message_id = message.id
+            p.last_read_at = utcnow()
+    session.flush()
+    # Written for no one in particular ("Mia added zoe", never "You added zoe"): every member
+    # receives the same payload.
+    read = _dm_reads(session, 0, [message], members)[0]
+    record_event(session, ConversationUpdated(
+        conversation_id=conversation.id, change=action, actor_id=actor_id, user_ids=user_ids,
+        title=conversation.title,
+        participant_ids=sorted({p.user_id for p in members if p.status != DECLINED} | notified),
+        message=read.model_dump(mode="json", exclude={"is_mine", "post_available"})))
+    return read
+
+
+def add_participants(session: Session, user_id: int, conversation_id: int,
+                     data: ParticipantsAdd) -> ConversationRead:
+    """Add people to a group (see the rules above)."""
+    conversation, mine, members = _group(session, user_id, conversation_id)
+    _require_active(mine)
+    wanted = sorted(set(data.user_ids))
+    present = {p.user_id for p in members}
+    if user_id in wanted or present & set(wanted):
+        raise Conflict("Already in this group", code="already_participant")
+    found = set(session.scalars(select(User.id).where(User.id.in_(wanted), User.is_active)))
+    if found != set(wanted):
+        raise NotFound("User not found", code="user_not_found")
+    for other in wanted:
+        if graph.blocked_either_way(session, user_id, other):
+            raise Forbidden("You cannot add this person", code="blocked")
+    if len(members) + len(wanted) > MAX_GROUP_SIZE:
+        raise Conflict(f"A group has at most {MAX_GROUP_SIZE} people", code="group_full")
+    history_from = conversation.last_message_id
+    try:
+        with session.begin_nested():
+            for other in wanted:
+                follows_me = graph.is_following(session, other, user_id)
+                member = Participant(conversation_id=conversation.id, user_id=other,
+                                     status=ACTIVE if follows_me else REQUEST,
+                                     history_from_id=history_from)
+                session.add(member)
+                members.append(member)
+            session.flush()
+    except IntegrityError:  # added concurrently by someone else
+        raise Conflict("Already in this group", code="already_participant") from None
+    _record_change(session, conversation, user_id, "added", wanted, members, set())
+    return _conversation_reads(session, user_id, [conversation])[0]
+
+
+def _drop_member(session: Session, conversation: Conversation, member: Participant,
+                 members: list[Participant]) -> None:
+    session.execute(delete(MessageHide).where(
+        MessageHide.user_id == member.user_id,
+        MessageHide.message_id.in_(select(Message.id).where(
+            Message.conversation_id == conversation.id))))
+    session.delete(member)
+    members.remove(member)
+    session.flush()
+
+
+def remove_participant(session: Session, user_id: int, conversation_id: int,
+                       target_id: int) -> ConversationRead:
+    """The group's admin removes someone; they can no longer read or send (404)."""
+    conversation, _, members = _group(session, user_id, conversation_id)
+    if target_id == user_id:
+        raise InvalidState("Use /leave to leave the group", code="use_leave")
+    if _admin_id(conversation, members) != user_id:
+        raise Forbidden("Only the group's admin can remove people", code="not_group_admin")
+    target = next((p for p in members if p.user_id == target_id), None)
+    if target is None:
+        raise NotFound("Not in this group", code="participant_not_found")
+    _drop_member(session, conversation, target, members)
+    _record_change(session, conversation, user_id, "removed", [target_id], members, {target_id})
+    return _conversation_reads(session, user_id, [conversation])[0]
+
+
+def leave_conversation(session: Session, user_id: int, conversation_id: int) -> None:
+    """Leave a group; the admin role passes on; the last one to leave ends the group."""
+    conversation, mine, members = _group(session, user_id, conversation_id)
+    admin = _admin_id(conversation, members)
+    _drop_member(session, conversation, mine, members)
+    if not members:
+        session.execute(delete(Conversation).where(Conversation.id == conversation.id))
+        record_event(session, ConversationUpdated(
+            conversation_id=conversation.id, change="left", actor_id=user_id,
+            user_ids=[user_id], title=None, participant_ids=[user_id], message=None))
+        return
+    if admin == user_id or conversation.created_by == user_id:
+        conversation.created_by = _admin_id(conversation, members)
+    _record_change(session, conversation, user_id, "left", [user_id], members, {user_id})
+
+
+def rename_conversation(session: Session, user_id: int, conversation_id: int,
+                        data: ConversationUpdate) -> ConversationRead:
+    """Name (or, with null or blank, unname) a group; any active participant may."""
+    conversation, mine, members = _group(session, user_id, conversation_id)
+    _require_active(mine)
+    title = " ".join(data.title.split()) if data.title else None
+    title = title or None
+    if title != conversation.title:
+        conversation.title = title
+        _record_change(session, conversation, user_id, "renamed", [], members, set(),
+                       title=conversation.title)
+    return _conversation_reads(session, user_id, [conversation])[0]
+
+
 # --- moderation target -----------------------------------------------------------------------
 
 def message_owner(session: Session, message_id: int) -> int | None:
@@ -468,9 +669,12 @@ def can_view_message(session: Session, viewer_id: int, message_id: int) -> bool:
                                      .where(Message.id == message_id))
     if conversation_id is None:
         return False
-    return session.scalar(select(Participant.id).where(
-        Participant.conversation_id == conversation_id,
-        Participant.user_id == viewer_id)) is not None
+    if session.scalar(select(Message.event).where(Message.id == message_id)) is not None:
+        return False  # a system message ("mia added zoe") is nobody's to report
+    member = session.scalar(select(Participant).where(
+        Participant.conversation_id == conversation_id, Participant.user_id == viewer_id))
+    return member is not None and (member.history_from_id is None
+                                   or message_id > member.history_from_id)
 
 
 def set_message_state(session: Session, message_id: int, state: str) -> None:

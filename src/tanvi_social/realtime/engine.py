@@ -30,7 +30,8 @@ from tanvi_social.realtime.tickets import TicketLedger
 log = logging.getLogger(__name__)
 
 ROUTED = frozenset({"notification.created", "post.created", "post.engagement", "event.rsvp",
-                    "message.sent", "message.typing"})
+                    "message.sent", "message.typing", "conversation.updated"})
+MESSAGE_EVENTS = ("message.sent", "message.typing", "conversation.updated")
 EVENTS_CHANNEL = "events"
 
 
@@ -158,7 +159,7 @@ class Realtime:
                 return 0
             data = {"event_id": event_id, "counts": fields.get("counts") or {}}
             return hub.deliver_to_topic(Frame(self.next_id(), name, data), topic)
-        if name in ("message.sent", "message.typing"):
+        if name in MESSAGE_EVENTS:
             return self._dispatch_message(name, fields)
         return 0
 
@@ -175,4 +176,4 @@ class Realtime:
                 if k not in ("participant_ids", "recipient_ids", "name")}
         frame = Frame(self.next_id(), name, data)
         return self.hub.deliver_to_users(frame, participants,
-                                         buffer=name == "message.sent")
+                                         buffer=name != "message.typing")

@@ -1,7 +1,8 @@
 """Real-time streams: `GET /api/social/notifications/stream` (SSE), `WS /api/stream`, tickets.
 
 Both transports carry the same events (`notification.created`, `post.created`,
-`post.engagement`, `event.rsvp`, `message.sent`, `message.typing`); see docs/realtime.md.
+`post.engagement`, `event.rsvp`, `message.sent`, `message.typing`, `conversation.updated`); see
+docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ SSE_EVENT_SCHEMA = {
 }
 
 STREAM_DOC = """Server-sent events for the caller: `notification.created`, `post.created` (someone
-you follow posted), `message.sent`, `message.typing`, and for the watched topics
+you follow posted), `message.sent`, `message.typing`, `conversation.updated` (a group's members
+or name changed), and for the watched topics
 `post.engagement` (`posts=1,2`) and `event.rsvp` (`events=3`). Every event has an `id:`; send
 `Last-Event-ID` on reconnect to receive what was missed (`stream.reset` when the gap is no longer
 held: refetch). `: ping` comments every ~15 s. Auth: the Bearer header, or `?ticket=` from

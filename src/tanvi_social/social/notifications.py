@@ -1,8 +1,10 @@
 """`notify(...)`: the one way any domain creates a notification, inside its own unit of work.
 
 Never from a muted or blocked actor, never to oneself, never of a type the recipient switched
-off. Notifications of a grouped type on the same target fold into the newest unread one
-("Mia and 12 others liked your post"). A notification from someone the recipient follows also
+off, never when the triggering `text` (a comment, a mentioning caption) contains one of the
+recipient's muted words (`moderation.muted`: whole words, case- and accent-insensitive).
+Notifications of a grouped type on the same target fold into the newest unread one ("Mia and 12
+others liked your post"). A notification from someone the recipient follows also
 counts as an interaction on that follow (`connection_info.interaction_count`).
 
 The read side (list, unread count, read, delete, preferences) lives here too.
@@ -10,6 +12,7 @@ The read side (list, unread count, read, delete, preferences) lives here too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -81,10 +84,25 @@ def _count_interaction(session: Session, actor_id: int, recipient_id: int) -> No
         .execution_options(synchronize_session=False))
 
 
+def _muted_text(session: Session, recipient_id: int, texts: Sequence[str | None]) -> bool:
+    if not any(texts):
+        return False
+    try:
+        from tanvi_social.moderation.muted import matcher_for
+    except ModuleNotFoundError:  # pragma: no cover - moderation is part of the product
+        return False
+    return matcher_for(session, recipient_id).matches(*texts)
+
+
 def notify(session: Session, *, recipient_id: int, actor_id: int | None, type: str,
            target_type: str | None = None, target_id: int | None = None,
-           data: dict[str, Any] | None = None) -> Notification | None:
-    """Create (or fold into a group) a notification; None when it must not be sent."""
+           data: dict[str, Any] | None = None,
+           text: str | Sequence[str | None] | None = None) -> Notification | None:
+    """Create (or fold into a group) a notification; None when it must not be sent.
+
+    `text` is the content that triggered it (a comment's body; a post's title, caption and
+    tags), checked against the recipient's muted words.
+    """
     if actor_id is not None:
         if actor_id == recipient_id:
             return None
@@ -95,6 +113,9 @@ def notify(session: Session, *, recipient_id: int, actor_id: int | None, type: s
         if type not in _NOT_INTERACTIONS:
             _count_interaction(session, actor_id, recipient_id)
     if not _type_enabled(session, recipient_id, type):
+        return None
+    if text is not None and _muted_text(session, recipient_id,
+                                        [text] if isinstance(text, str) else list(text)):
         return None
     now = utcnow()
     note: Notification | None = None

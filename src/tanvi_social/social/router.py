@@ -140,7 +140,8 @@ async def follow(body: UserRef, user: WriterUser, platform: PlatformDep,
                  response: Response) -> ConnectionResponse:
     """Follow a user; a private account (or one approving followers) gets a pending request."""
     await _limit_follows(platform, response, user.user_id)
-    conn = await platform.db.run(service.follow, user.user_id, body.user_id)
+    conn = await platform.db.run(service.follow, user.user_id, body.user_id,
+                                 rate_limits=platform.settings.rate_limits_enabled)
     message = "Following" if conn.status == "accepted" else "Follow request sent"
     return ConnectionResponse(connection=conn, message=message)
 

@@ -404,14 +404,19 @@ def _check_follow_spam(session: Session, follower_id: int) -> None:
                           retry_after=decision.retry_after, code="follow_spam")
 
 
-def follow(session: Session, follower_id: int, target_id: int) -> ConnectionRead:
-    """Follow `target`; a private account or one that approves followers gets a pending request."""
+def follow(session: Session, follower_id: int, target_id: int, *,
+           rate_limits: bool = True) -> ConnectionRead:
+    """Follow `target`; a private account or one that approves followers gets a pending request.
+
+    `rate_limits`: the settings' `rate_limits_enabled` (the new-account mass-following 429
+    follows it)."""
     if follower_id == target_id:
         raise InvalidState("You cannot follow yourself", code="self_follow")
     _active_user(session, target_id)
     if graph.blocked_either_way(session, follower_id, target_id):
         raise NotFound("User not found", code="user_not_found")
-    _check_follow_spam(session, follower_id)
+    if rate_limits:
+        _check_follow_spam(session, follower_id)
     ensure_profiles(session, (follower_id, target_id))
     target = session.get(Profile, target_id)
     state = PENDING if _needs_approval(target) else ACCEPTED

@@ -1,4 +1,5 @@
-"""Serves the web client: `/` and its static assets under `/static/` (long-cached, versioned)."""
+"""Serves the web client: `/`, its static assets under `/static/` (long-cached, versioned) and the
+service worker at `/sw.js` (at the root, so its scope is the whole site; never long-cached)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ async def index() -> Response:
     html = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{version}}", __version__)
     return Response(html, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/sw.js")
+async def service_worker() -> FileResponse:
+    """The Web Push service worker. Served from the root so it controls `/` (a worker's scope is
+    at most the folder it is served from); `no-cache` so a new version is picked up at once."""
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 
 
 @router.get("/static/{path:path}")

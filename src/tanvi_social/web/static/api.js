@@ -44,6 +44,15 @@ export async function api(path, { method = "GET", body, form, retry = true } = {
   return data;
 }
 
+// Binary responses (the Style Wrapped card): an <img> cannot send the bearer token itself.
+export async function apiBlob(path, { retry = true } = {}) {
+  const t = tokens();
+  const r = await fetch(path, { headers: t ? { Authorization: `Bearer ${t.access_token}` } : {} });
+  if (r.status === 401 && retry && t && await refresh()) return apiBlob(path, { retry: false });
+  if (!r.ok) throw new ApiError(r.status, r.headers.get("content-type")?.includes("json") ? await r.json() : null);
+  return r.blob();
+}
+
 export async function streamTicket() {
   const data = await api("/api/stream/ticket", { method: "POST" });
   return data.ticket?.ticket ?? data.ticket;

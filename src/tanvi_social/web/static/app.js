@@ -1,6 +1,7 @@
 // Tanvi web client: a small single-page app over the public API (hash routes, no build step).
-import { api, ApiError, clearTokens, saveTokens, streamTicket, tokens } from "./api.js";
+import { api, apiBlob, ApiError, clearTokens, saveTokens, streamTicket, tokens } from "./api.js";
 import { h, icon, timeAgo, toast } from "./dom.js";
+import { disablePush, enablePush, listenToWorker, pushStatus, syncPush } from "./push.js";
 import { decode } from "./vendor/blurhash-2.0.5.mjs";
 
 const app = document.getElementById("app");
@@ -331,7 +332,8 @@ async function profileView(id) {
         h("div", { class: "stats" }, stat(p.posts_count, "posts"), stat(p.followers_count, "followers"),
           stat(p.following_count, "following")),
         (p.style_tags || []).length ? h("div", { class: "tags" }, p.style_tags.map((t) => h("span", { class: "tag" }, t))) : null,
-        followBtn),
+        h("div", { class: "row" }, followBtn,
+          isMe ? h("a", { class: "btn rose", href: "#/wrapped" }, "Style Wrapped") : null)),
       h("section", { class: "grid", "aria-label": "Posts" },
         postsOf(posts).map((post) => h("a", { href: `#/post/${post.id}`, "aria-label": post.caption || "Post" },
           photo((post.media || [])[0] || (post.image_url ? { urls: { feed: post.image_url } } : null))))));
@@ -345,6 +347,71 @@ async function postView(id) {
   catch (e) { box.replaceChildren(h("p", { class: "empty" }, e.status === 404 ? "This post is not available." : e.message)); }
 }
 
+// ---------- style wrapped ----------
+const PERIOD = /^\d{4}(-(0[1-9]|1[0-2]))?$/;
+const thisMonth = () => new Date().toISOString().slice(0, 7);
+const percent = (share) => `${Math.round(share * 100)}%`;
+
+async function wrappedView(period) {
+  period = PERIOD.test(period || "") ? period : thisMonth();
+  const isYear = period.length === 4;
+  const month = h("input", { type: "month", value: isYear ? `${period}-01` : period, "aria-label": "Month",
+    required: true });
+  const wholeYear = h("input", { type: "checkbox", id: "wrapped-year", checked: isYear, style: "width:auto" });
+  const form = h("form", { class: "row wrapped-form" }, month,
+    h("label", { class: "check", for: "wrapped-year" }, wholeYear, "Whole year"),
+    h("button", { class: "btn", type: "submit" }, "Show"));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const chosen = month.value || thisMonth();
+    location.hash = `#/wrapped?period=${wholeYear.checked ? chosen.slice(0, 4) : chosen}`;
+  });
+  const body = h("div", { class: "list" }, h("p", { class: "empty" }, "Loading…"));
+  page("user", "Style Wrapped", form, body);
+  try {
+    const w = (await api(`/api/inspiration/wrapped?period=${encodeURIComponent(period)}`)).wrapped;
+    const card = h("img", { class: "wrapped-card", alt: `Style Wrapped card for ${w.label}`, width: 1080, height: 1350 });
+    const download = h("a", { class: "btn secondary", download: `style-wrapped-${w.period}.png`, hidden: true }, "Download card");
+    body.replaceChildren(wrappedSummary(w),
+      h("section", { class: "card wrapped-share" }, h("h3", {}, "Your card"), card, h("div", { class: "row" }, download)));
+    const blob = await apiBlob(`/api/inspiration/wrapped/card.png?period=${encodeURIComponent(w.period)}`);
+    if (state.wrappedUrl) URL.revokeObjectURL(state.wrappedUrl);
+    state.wrappedUrl = URL.createObjectURL(blob);
+    card.src = state.wrappedUrl;
+    download.href = state.wrappedUrl;
+    download.hidden = false;
+  } catch (e) { body.replaceChildren(h("p", { class: "error" }, e.message)); }
+}
+
+function wrappedSummary(w) {
+  const t = w.totals;
+  const stat = (n, label) => h("div", {}, h("b", {}, String(n)), h("span", { class: "muted" }, label));
+  const ranking = (title, terms) => h("div", {}, h("h3", {}, title), terms.length
+    ? h("ol", { class: "wrapped-terms" }, terms.map((x) => h("li", {}, x.name, h("span", { class: "muted" }, ` · ${x.posts} ${x.posts === 1 ? "look" : "looks"}`))))
+    : h("p", { class: "muted" }, "Nothing tagged yet."));
+  return h("section", { class: "card wrapped" },
+    h("div", { class: "label" }, "STYLE WRAPPED"),
+    h("h2", {}, w.label),
+    w.status === "future" ? h("p", { class: "muted" }, "This period has not started yet.")
+      : t.posts === 0 ? h("p", { class: "muted" }, `No looks shared in ${w.label}.`) : null,
+    h("div", { class: "stats" }, stat(t.posts, "looks"), stat(t.reactions, "reactions"),
+      stat(t.new_followers, "new followers"), stat(t.challenge_wins, "challenge wins")),
+    w.top_colours.length ? h("div", {}, h("h3", {}, "Your colours"),
+      h("div", { class: "wrapped-colours" }, w.top_colours.map((c) => h("div", { class: "wrapped-colour" },
+        h("span", { class: "swatch", style: `background:${/^#[0-9a-fA-F]{6}$/.test(c.hex) ? c.hex : "#ccc"}` }),
+        h("span", {}, c.name), h("span", { class: "muted" }, percent(c.share)))))) : null,
+    h("div", { class: "wrapped-columns" }, ranking("Top categories", w.top_categories), ranking("Top brands", w.top_brands)),
+    w.most_reacted.length ? h("div", {}, h("h3", {}, "Most-loved looks"),
+      h("div", { class: "grid" }, w.most_reacted.map((look) => h("a", { href: `#/post/${look.post_id}`,
+        "aria-label": `${look.title || look.caption || "Look"}: ${look.reactions} reactions` },
+        photo(look.thumbnail_url ? { urls: { feed: look.thumbnail_url } } : null),
+        h("span", { class: "muted" }, `${look.reactions} reactions`))))) : null,
+    w.challenge_placements.length ? h("div", {}, h("h3", {}, "Challenges"),
+      h("ul", { class: "items" }, w.challenge_placements.map((p) => h("li", {},
+        `#${p.rank} of ${p.entries} in ${p.title} · ${p.votes} ${p.votes === 1 ? "vote" : "votes"}`,
+        p.winner ? h("span", { class: "stage" }, "winner") : null)))) : null);
+}
+
 // ---------- notifications ----------
 async function notificationsView() {
   const list = h("div", { class: "list", id: "notification-list" }, h("p", { class: "empty" }, "Loading…"));
@@ -353,10 +420,44 @@ async function notificationsView() {
     await api("/api/social/notifications/read-all", { method: "POST" }).catch((e) => toast(e.message));
     setUnread(0); route();
   });
-  page("", "Notifications", h("div", { class: "row", style: "margin-bottom:12px" }, readAll), list);
+  page("", "Notifications", pushCard(), h("div", { class: "row", style: "margin-bottom:12px" }, readAll), list);
+  await loadNotifications(list);
+}
+
+async function loadNotifications(list) {
   const data = await api("/api/social/notifications?per_page=50");
   const items = data.notifications || [];
   list.replaceChildren(...(items.length ? items.map(notificationEl) : [h("p", { class: "empty" }, "No notifications yet.")]));
+}
+
+// The opt-in for Web Push on this device: permission is asked only when the button is clicked.
+function pushCard() {
+  const note = h("p", { class: "muted", id: "push-note" }, "Checking push notifications…");
+  const error = h("p", { class: "error", role: "alert", id: "push-error" });
+  const button = h("button", { class: "btn", type: "button", id: "push-toggle", hidden: true });
+  let current = "off";
+  const show = ({ state: s, reason }) => {
+    current = s;
+    button.hidden = s !== "on" && s !== "off";
+    button.textContent = s === "on" ? "Turn off push notifications" : "Turn on push notifications";
+    button.setAttribute("aria-pressed", String(s === "on"));
+    note.textContent = reason || (s === "on" ? "Push notifications are on for this device."
+      : "Get a notification on this device for likes, comments and follows, even when Tanvi is closed.");
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true; error.textContent = "";
+    try {
+      if (current === "on") { await disablePush(); show({ state: "off" }); toast("Push notifications off"); }
+      else { await enablePush(); show({ state: "on" }); toast("Push notifications on"); }
+    } catch (e) {
+      error.textContent = e.message;
+      await pushStatus().then(show).catch(() => {});
+    } finally { button.disabled = false; }
+  });
+  pushStatus().then(show).catch((e) => show({ state: "unsupported",
+    reason: `Push notifications are unavailable here (${e.message}).` }));
+  return h("section", { class: "card push-card", "aria-label": "Push notifications" },
+    h("h3", {}, "Push notifications"), note, error, button);
 }
 
 function notificationText(n) {
@@ -380,7 +481,8 @@ async function connectStream() {
     state.stream = source;
     source.addEventListener("notification.created", () => {
       setUnread(state.unread + 1);
-      if (document.getElementById("notification-list")) notificationsView();
+      const list = document.getElementById("notification-list");
+      if (list) loadNotifications(list).catch(() => {});
       else toast("New notification");
     });
     source.onerror = () => { source.close(); state.stream = null; setTimeout(connectStream, 5000); };
@@ -522,7 +624,8 @@ function authView(mode = "signin") {
     h("h1", {}, "Tanvi"), h("p", { class: "tagline" }, "Style community for women who have no time."), form));
 }
 
-function signOut() {
+async function signOut() {
+  await disablePush().catch(() => {});  // this browser stops getting this account's pushes
   api("/api/auth/logout", { method: "POST", body: { refresh_token: tokens()?.refresh_token } }).catch(() => {});
   clearTokens();
   state.me = null;
@@ -548,6 +651,7 @@ async function route() {
       case "community": return await communityView();
       case "boards": return await boardsView();
       case "challenge": return await challengeView(parts[1]);
+      case "wrapped": return await wrappedView(params.get("period"));
       case "create": await homeView(); return openComposer();
       default: return await homeView();
     }
@@ -561,9 +665,11 @@ async function start() {
   if (state.me) {
     api("/api/social/notifications/unread-count").then((d) => setUnread(d.unread_count ?? d.count ?? 0)).catch(() => {});
     connectStream();
+    syncPush().catch(() => {});
   }
   await route();
 }
 
 window.addEventListener("hashchange", route);
+listenToWorker((hash) => { if (location.hash !== hash) location.hash = hash; else route(); });
 start();
