@@ -211,6 +211,18 @@ class TestNotifications:
         followers_only = await publish(client, mia, **{**COMMUTE, "visibility": "followers"})
         assert [n["target_id"] for n in await matches(client, ana)] == [followers_only]
 
+    async def test_muted_words_keep_a_post_out(self, client: AsyncClient,
+                                               factory: Factory) -> None:
+        ana, mia = await factory.users(2)
+        await save(client, ana, **RAIN_AT_WORK)
+        r = await client.post("/api/social/muted-words", json={"phrase": "commute"},
+                              headers=ana.headers)
+        assert r.status_code == 201, r.text
+        await publish(client, mia, **COMMUTE)  # caption "Commute"
+        assert await matches(client, ana) == []
+        other = await publish(client, mia, **{**COMMUTE, "caption": "Office day"})
+        assert [n["target_id"] for n in await matches(client, ana)] == [other]
+
     async def test_never_about_ones_own_post_and_not_for_reposts(
         self, client: AsyncClient, factory: Factory
     ) -> None:

@@ -15,7 +15,8 @@ that can match, never by all of them:
 3. for a candidate with search text, whether the post's search document matches it;
 4. one notification per owner (however many of their filters match), only when the owner may
    see the post (`content.access.can_view_post`: visibility, blocks, communities), never to the
-   author, and — through `notify` — never from someone the owner blocked or muted.
+   author, not when the owner's muted words hide the post from their feeds, and — through
+   `notify` — never from someone the owner blocked or muted.
 
 Owners are handled in id order: the first `INLINE_OWNERS` inside the author's request (so their
 notification exists when it returns), the others by the job `inspiration.notify_saved_filters`,
@@ -43,6 +44,7 @@ from tanvi_social.content.filters import (
     post_facets,
 )
 from tanvi_social.content.models import ModerationState, Post
+from tanvi_social.content.muting import hides, viewer_matcher
 from tanvi_social.content.schemas import PostRead
 from tanvi_social.core.errors import Conflict, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
@@ -209,6 +211,8 @@ def match_new_post(session: Session, post_id: int, limit: int = INLINE_OWNERS,
     for owner_id, rows in by_owner.items():
         if owner_id in done or not can_view_post(session, owner_id, post):
             continue
+        if hides(viewer_matcher(session, owner_id), owner_id, post):
+            continue  # the owner's muted words keep it out of their feeds: no alert either
         note = notify(session, recipient_id=owner_id, actor_id=post.author_id,
                       type=NOTIFICATION_TYPE, target_type="post", target_id=post.id,
                       data={"post_id": post.id, "saved_filter_id": rows[0].id,
