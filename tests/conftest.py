@@ -105,9 +105,13 @@ class AppHarness:
         _RUNNING.append(self)
 
     async def drain_background(self) -> None:
-        """Wait for background sends (Web Push) a test started: on PostgreSQL one caught inside a
-        transaction would block the next test's TRUNCATE, which would in turn stop the loop the
-        send needs to finish."""
+        """Wait for background work a test started (in-process jobs and coalesced job batches
+        such as search indexing, Web Push sends): on PostgreSQL one caught inside a transaction
+        would block the next test's TRUNCATE, which would in turn stop the loop the work needs
+        to finish; on SQLite a late job would write into the next test's tables."""
+        from tanvi_social.core.jobs import runner_of
+
+        await runner_of(self.platform).drain(timeout=20.0)
         push = self.platform.extras.get("push")
         if push is not None:
             await push.drain()

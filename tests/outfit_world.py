@@ -8,6 +8,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
+from tanvi_social.core.jobs import runner_of
 from tests.factories import Factory, TestUser
 from tests.media.conftest import upload
 from tests.media.images import encode, scene
@@ -72,6 +73,7 @@ async def build(client: AsyncClient, factory: Factory) -> OutfitWorld:
                           json={"share_type": "repost"}, headers=zoe.headers)
     assert r.status_code == 201, r.text
     w.repost_of_beach = int(r.json()["share"]["repost"]["id"])
+    await runner_of(factory.platform).drain()  # search indexing runs in a job
     return w
 
 

@@ -27,6 +27,7 @@ from tanvi_social.core.idempotency import IdempotencyMiddleware
 from tanvi_social.core.middleware import BodyTooLarge, PlatformMiddleware
 from tanvi_social.core.observability import Monitor, configure_logging
 from tanvi_social.core.platform import Platform
+from tanvi_social.core.routing import guard_included_routers
 from tanvi_social.settings import Settings, get_settings
 
 log = logging.getLogger("tanvi_social.app")
@@ -201,4 +202,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
         for extra in getattr(module, "extra_routers", []):
             app.include_router(extra)
+    guard_included_routers(app)
     return app

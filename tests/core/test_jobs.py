@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tanvi_social.core.jobs import JobRunner, enqueue, register_job, runner_of, unregister_job
+from tanvi_social.core.jobs import (
+    JobRunner,
+    enqueue,
+    enqueue_coalesced,
+    register_job,
+    runner_of,
+    unregister_job,
+)
 from tanvi_social.core.platform import Platform
 from tests.conftest import make_settings
 
@@ -133,3 +140,55 @@ async def test_redis_down_runs_jobs_in_process(database_url: str, var_dir: Path,
     finally:
         await runner.shutdown()
         await api.close()
+
+
+async def test_coalesced_items_go_out_as_one_job(platform: Any) -> None:
+    batches: list[list[int]] = []
+
+    async def collect(platform: Any, *, items: list[int]) -> None:
+        batches.append(items)
+
+    register_job("test.collect", collect)
+    try:
+        runner = runner_of(platform)
+        for item in (3, 1, 3, 2):
+            await enqueue_coalesced(platform, "test.collect", item)
+        assert batches == []  # nothing runs until the batch is sent
+        await runner.drain()  # sends the pending batch at once, then waits for it
+        assert batches == [[3, 1, 2]]  # one job, duplicates once, queue order kept
+        await enqueue_coalesced(platform, "test.collect", 9)
+        for _ in range(100):  # without drain: sent by its timer, COALESCE_SECONDS later
+            if len(batches) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert batches == [[3, 1, 2], [9]]
+        with pytest.raises(KeyError):
+            await enqueue_coalesced(platform, "no.such.job", 1)
+    finally:
+        unregister_job("test.collect")
+
+
+async def test_a_full_batch_is_sent_without_waiting(platform: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import tanvi_social.core.jobs as jobs
+
+    batches: list[list[int]] = []
+
+    async def collect(platform: Any, *, items: list[int]) -> None:
+        batches.append(items)
+
+    monkeypatch.setattr(jobs, "COALESCE_SECONDS", 60.0)
+    monkeypatch.setattr(jobs, "COALESCE_MAX_ITEMS", 3)
+    register_job("test.collect", collect)
+    try:
+        for item in range(7):
+            await enqueue_coalesced(platform, "test.collect", item)
+        for _ in range(100):
+            if len(batches) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert batches == [[0, 1, 2], [3, 4, 5]]  # the 7th waits for its (60 s) timer
+        await runner_of(platform).drain()
+        assert batches == [[0, 1, 2], [3, 4, 5], [6]]
+    finally:
+        unregister_job("test.collect")

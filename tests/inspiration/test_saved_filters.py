@@ -134,12 +134,13 @@ class TestRunningAFilter:
         assert r.json()["saved_filter"]["id"] == f["id"]
 
     async def test_search_text_narrows_the_posts(self, client: AsyncClient,
-                                                 factory: Factory) -> None:
+                                                 factory: Factory, platform: Any) -> None:
         ana, mia = await factory.users(2)
         f = await save(client, ana, name="Linen summer", season="summer", query="linen")
         linen = await publish(client, mia, caption="Linen co-ord", season="summer")
         await publish(client, mia, caption="Cotton co-ord", season="summer")
         await publish(client, mia, caption="Linen coat", season="winter")
+        await runner_of(platform).drain()  # search indexing runs in a job
         r = await client.get(f"{URL}/{f['id']}/posts", headers=ana.headers)
         assert [p["id"] for p in r.json()["posts"]] == [linen]
 

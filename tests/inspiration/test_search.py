@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-from httpx import AsyncClient
+from datetime import timedelta
+from typing import Any
 
+from httpx import AsyncClient
+from sqlalchemy.orm import Session
+
+from tanvi_social.content.models import Post
+from tanvi_social.core.jobs import enqueue, runner_of
+from tanvi_social.core.time import utcnow
+from tanvi_social.inspiration import search
 from tests.factories import Factory
 from tests.inspiration.world import World
 
@@ -131,3 +139,50 @@ class TestCommunitySearch:
         assert set(owner_titles) == {"Linen Lovers Club", "Secret Linen Society"}
         typo = (await client.get(SEARCH, params={"q": "denmi daily", "type": "communities"}))
         assert [h["title"] for h in typo.json()["results"]] == ["Denim Daily"]
+
+
+class TestBackgroundIndexing:
+    async def test_posts_created_through_the_api_are_indexed_by_the_job(
+            self, client: AsyncClient, factory: Factory, platform: Any) -> None:
+        ana = await factory.user()
+        runner = runner_of(platform)
+        before = runner.describe()["jobs"]["inspiration.index_posts"]["succeeded"]
+        created = []
+        for caption in ("Breezy linen shirt", "Linen trousers and loafers", "Velvet blazer"):
+            r = await client.post("/api/content/posts", json={"caption": caption},
+                                  headers=ana.headers)
+            assert r.status_code == 201, r.text
+            created.append(r.json()["post"]["id"])
+        await runner.drain()
+        assert set(await ids(client, "linen")) == set(created[:2])
+        assert await ids(client, "velvet") == [created[2]]
+        stats = runner.describe()["jobs"]["inspiration.index_posts"]
+        # batches of whatever was queued within the coalescing window: 1 to 3 jobs
+        assert 1 <= stats["succeeded"] - before <= 3
+
+    async def test_catch_up_indexes_posts_a_lost_batch_missed(
+            self, client: AsyncClient, factory: Factory, world: World, platform: Any) -> None:
+        ana = await factory.user()
+        edited = await world.post(ana.id, "denim jacket")
+
+        def without_events(session: Session) -> int:
+            post = Post(author_id=ana.id, caption="corduroy skirt", created_at=utcnow(),
+                        published_at=utcnow())
+            session.add(post)
+            later = session.get(Post, edited)
+            assert later is not None
+            later.caption, later.edited_at = "tweed jacket", utcnow()
+            session.flush()
+            return post.id
+
+        lost = await platform.db.run(without_events)  # no event: as if the batch was lost
+        assert await ids(client, "corduroy") == []
+        assert await ids(client, "tweed") == []
+        await enqueue(platform, "inspiration.index_missing_posts")
+        await runner_of(platform).drain()
+        assert await ids(client, "corduroy") == [lost]
+        assert await ids(client, "tweed") == [edited]
+        assert await ids(client, "denim") == []
+        # a second run finds nothing left to do
+        assert await platform.db.run(search.index_missing_posts,
+                                     utcnow() - timedelta(hours=1)) == 0

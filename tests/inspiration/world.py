@@ -1,7 +1,8 @@
 """Build small worlds for the inspiration tests: posts, follows, blocks, mutes, saves.
 
 Rows are written directly (fast) and the same domain events content records are recorded, so
-the search index and timelines are maintained exactly as in production.
+the search index and timelines are maintained exactly as in production; each write waits for the
+background jobs it queued (search indexing), as a reader a moment later would find them done.
 """
 
 from __future__ import annotations
@@ -49,7 +50,15 @@ class World:
                                               repost_of_id=repost_of_id))
             return post.id
 
-        return await self.platform.db.run(create)
+        post_id: int = await self.platform.db.run(create)
+        await self.settle()
+        return post_id
+
+    async def settle(self) -> None:
+        """Wait for the background jobs queued so far (search indexing)."""
+        from tanvi_social.core.jobs import runner_of
+
+        await runner_of(self.platform).drain()
 
     async def edit(self, post_id: int, **values: Any) -> None:
         def change(session: Session) -> None:
@@ -62,6 +71,7 @@ class World:
             record_event(session, PostUpdated(post_id=post_id, author_id=post.author_id))
 
         await self.platform.db.run(change)
+        await self.settle()
 
     async def delete(self, post_id: int) -> None:
         def remove(session: Session) -> None:
@@ -71,6 +81,7 @@ class World:
             record_event(session, PostDeleted(post_id=post_id, author_id=post.author_id))
 
         await self.platform.db.run(remove)
+        await self.settle()
 
     async def follow(self, follower_id: int, target_id: int) -> None:
         def create(session: Session) -> None:

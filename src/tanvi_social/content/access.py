@@ -52,17 +52,22 @@ def can_view_post(session: Session, viewer_id: int | None, post: Post) -> bool:
         return False
     if post.visibility == PostVisibility.PRIVATE.value:
         return False
-    if viewer_id is not None and graph.blocked_either_way(session, viewer_id, post.author_id):
+    # signed in: block, follow and the author's profile visibility in one statement
+    relation = graph.relation(session, viewer_id, post.author_id) \
+        if viewer_id is not None else None
+    if relation is not None and relation.blocked:
         return False
     if post.community_id is not None:
         community = _community_access()
         if community is not None and not community.can_view_community(
                 session, viewer_id, post.community_id):
             return False
-    if post.visibility == PostVisibility.PUBLIC.value and _author_profile_public(
-            session, post.author_id):
+    if relation is None:
+        return post.visibility == PostVisibility.PUBLIC.value and _author_profile_public(
+            session, post.author_id)
+    if post.visibility == PostVisibility.PUBLIC.value and relation.author_public:
         return True
-    return viewer_id is not None and graph.is_following(session, viewer_id, post.author_id)
+    return relation.following
 
 
 def get_visible_post(session: Session, viewer_id: int | None, post_id: int) -> Post:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from typing import cast
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,21 +60,16 @@ def react(session: Session, user_id: int, post_id: int, reaction_type: str
     """Like (or love/fire/style_goals) a visible post. Same type again → 409; another type
     changes the reaction (counts by type follow). Returns (result, created)."""
     post = get_visible_post(session, user_id, post_id)
-    existing = session.scalar(select(Reaction).where(Reaction.post_id == post_id,
-                                                     Reaction.user_id == user_id))
-    if existing is not None:
-        if existing.reaction_type == reaction_type:
+    if not _insert_reaction(session, post_id, user_id, reaction_type):
+        existing = session.scalar(select(Reaction).where(Reaction.post_id == post_id,
+                                                         Reaction.user_id == user_id))
+        if existing is None or existing.reaction_type == reaction_type:
             raise Conflict("You already reacted to this post", code="already_liked")
         existing.reaction_type = reaction_type
         session.flush()
         record_event(session, PostLiked(post_id=post_id, user_id=user_id,
                                         author_id=post.author_id, reaction_type=reaction_type))
         return _result(session, post_id, reaction_type, post.like_count), False
-    try:
-        with session.begin_nested():
-            session.add(Reaction(post_id=post_id, user_id=user_id, reaction_type=reaction_type))
-    except IntegrityError as exc:
-        raise Conflict("You already reacted to this post", code="already_liked") from exc
     notify(session, recipient_id=post.author_id, actor_id=user_id, type="like",
            target_type="post", target_id=post_id, data={"reaction_type": reaction_type})
     record_activity(session, user_id=user_id, type="like", target_type="post",
@@ -82,6 +81,17 @@ def react(session: Session, user_id: int, post_id: int, reaction_type: str
     counts = service.bump_counters(session, post_id, like_count=1)
     result.like_count = counts["likes"]
     return result, True
+
+
+def _insert_reaction(session: Session, post_id: int, user_id: int, kind: str) -> bool:
+    """Insert the reaction unless (post, user) already has one: one statement, no savepoint
+    (`INSERT ... ON CONFLICT DO NOTHING RETURNING`, SQLite and PostgreSQL). True if inserted."""
+    table = cast(Table, Reaction.__table__)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(post_id=post_id, user_id=user_id, reaction_type=kind,
+                                created_at=utcnow())
+    stmt = stmt.on_conflict_do_nothing(index_elements=[table.c.post_id, table.c.user_id])
+    return session.execute(stmt.returning(table.c.id)).first() is not None
 
 
 def _result(session: Session, post_id: int, kind: str | None, like_count: int) -> ReactionResult:

@@ -248,13 +248,23 @@ _FIELDS = (Post.id, Post.repost_of_id, Post.occasion, Post.season, Post.formalit
            Post.outfit_items, Post.style_tags, Post.hashtags)
 
 
-def _store(session: Session, posts: Sequence[Any]) -> None:
+def _store(session: Session, posts: Sequence[Any], *, new: bool = False,
+           media_ids: Sequence[int] | None = None) -> None:
     """Replace the stored values of these posts (Post objects or rows of `_FIELDS`; Core
-    statements: no ORM bookkeeping)."""
+    statements: no ORM bookkeeping). `new`: just inserted, nothing to delete; `media_ids`: the
+    images of a single post, when the caller knows them (no tags to read without images)."""
     ids = [p.id for p in posts]
-    session.execute(delete(PostFacet).where(PostFacet.post_id.in_(ids)))
+    if not new:
+        session.execute(delete(PostFacet).where(PostFacet.post_id.in_(ids)))
     originals = [p for p in posts if p.repost_of_id is None]  # a repost matches via its original
-    tags = _garment_tags(session, [p.id for p in originals]) if originals else {}
+    tags: dict[int, list[tuple[str | None, str | None]]] = {}
+    if media_ids is not None and len(originals) == 1:
+        if media_ids:
+            tags[originals[0].id] = [(c, b) for c, b in session.execute(
+                select(MediaTag.category, MediaTag.price_band)
+                .where(MediaTag.media_id.in_(media_ids)))]
+    elif originals:
+        tags = _garment_tags(session, [p.id for p in originals])
     rows = [{"post_id": p.id, "facet": f} for p in originals for f in sorted(derive_facets(
         occasion=p.occasion, season=p.season, formality=p.formality,
         outfit_items=p.outfit_items or [], style_tags=p.style_tags or [],
@@ -263,9 +273,11 @@ def _store(session: Session, posts: Sequence[Any]) -> None:
         session.execute(insert(PostFacet), rows)
 
 
-def refresh_facets(session: Session, post: Post) -> None:
-    """Rewrite the post's stored filter values from its current fields and garment tags."""
-    _store(session, [post])
+def refresh_facets(session: Session, post: Post, *, new: bool = False,
+                   media_ids: Sequence[int] | None = None) -> None:
+    """Rewrite the post's stored filter values from its current fields and garment tags
+    (`new`: the post was just inserted; `media_ids`: its images, when known)."""
+    _store(session, [post], new=new, media_ids=media_ids)
 
 
 def refresh_for_media(session: Session, media_id: int) -> int:

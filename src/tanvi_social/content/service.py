@@ -386,8 +386,9 @@ def _needs_body(caption: str, media_ids: Sequence[int], outfit_items: Sequence[A
             details=[{"loc": ["body", "media_ids"], "msg": "add an image or a caption"}])
 
 
-def _set_hashtags(session: Session, post: Post) -> None:
-    session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
+def _set_hashtags(session: Session, post: Post, *, new: bool = False) -> None:
+    if not new:  # a post created in this unit of work has no rows to replace
+        session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
     if post.is_draft or post.deleted_at is not None:
         return
     stamp = post.published_at or post.created_at
@@ -395,8 +396,10 @@ def _set_hashtags(session: Session, post: Post) -> None:
         session.add(PostHashtag(post_id=post.id, tag=tag[:100], created_at=stamp))
 
 
-def _set_media(session: Session, post: Post, media: Sequence[MediaRead]) -> None:
-    session.execute(delete(PostMedia).where(PostMedia.post_id == post.id))
+def _set_media(session: Session, post: Post, media: Sequence[MediaRead], *,
+               new: bool = False) -> None:
+    if not new:
+        session.execute(delete(PostMedia).where(PostMedia.post_id == post.id))
     for pos, m in enumerate(media):
         session.add(PostMedia(post_id=post.id, media_id=m.id, position=pos))
 
@@ -461,12 +464,14 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     uncredited = uncredited_photos(post, media)
     if uncredited and post.moderation_state == ModerationState.VISIBLE.value:
         post.moderation_state = state = ModerationState.HELD.value
+    # analysed before the INSERT (its hashtag rows do not exist yet, so nothing to exclude):
+    # the analysis goes in with the row instead of an UPDATE after it
+    refresh_analysis(session, post, media)
     session.add(post)
     session.flush()
-    _set_media(session, post, media)
-    _set_hashtags(session, post)
-    refresh_facets(session, post)
-    refresh_analysis(session, post, media)
+    _set_media(session, post, media, new=True)
+    _set_hashtags(session, post, new=True)
+    refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
     if not post.is_draft:
         _on_publish(session, post)
     flag_if_held(session, state, "post", post.id, user_id,
@@ -537,7 +542,7 @@ def update_post(session: Session, user_id: int, post_id: int, data: PostUpdate,
         post.edited_at = now
     session.flush()
     _set_hashtags(session, post)
-    refresh_facets(session, post)
+    refresh_facets(session, post, media_ids=[m.id for m in media])
     refresh_analysis(session, post, media)
     if was_draft and not post.is_draft:
         _on_publish(session, post)

@@ -9,6 +9,12 @@ Domains register job bodies once (usually from `<domain>/wiring.py`)::
     register_job("inspiration.refresh_trends", refresh_trends, every_seconds=300)
     await enqueue(platform, "inspiration.refresh_trends", window_hours=6)
 
+Work that many requests queue for the same job (search indexing of new posts) can be
+**coalesced**: `await enqueue_coalesced(platform, "inspiration.index_posts", post_id)` adds the
+item to a per-process batch; the batch is sent as one job, `fn(platform, items=[...])`, at most
+`COALESCE_SECONDS` later (or at once when it reaches `COALESCE_MAX_ITEMS`), so one unit of work
+handles every item queued meanwhile. `JobRunner.drain()` sends pending batches first.
+
 Rules for job bodies: keyword arguments are JSON values; a body must be **idempotent** (it may run
 more than once: a failure is retried with exponential back-off, up to `retries` more times, and in
 scale mode a message whose worker died is redelivered to another worker).
@@ -46,6 +52,8 @@ log = logging.getLogger(__name__)
 
 JobFn = Callable[..., Awaitable[Any]]
 TASK_NAME = "tanvi.run_job"
+COALESCE_SECONDS = 0.05  # how long a coalesced batch collects items before it is sent
+COALESCE_MAX_ITEMS = 500
 
 
 @dataclass
@@ -106,6 +114,13 @@ async def enqueue(platform: Platform, name: str, **kwargs: Any) -> str:
     return await runner_of(platform).enqueue(name, **kwargs)
 
 
+async def enqueue_coalesced(platform: Platform, name: str, item: Any) -> None:
+    """Add `item` (a hashable JSON value, e.g. an id) to this process's pending batch for job
+    `name`, whose body takes `items: list`; the batch is sent as one job shortly (see the
+    module docstring). Duplicates within a batch are sent once."""
+    runner_of(platform).coalesce(name, item)
+
+
 class BackoffRetryMiddleware(SimpleRetryMiddleware):
     """taskiq's retry middleware, waiting `base * 2**n` seconds (capped at 60 s) between tries."""
 
@@ -138,6 +153,9 @@ class JobRunner:
     remote_healthy: bool = field(init=False, default=True)
     _scheduler: asyncio.Task[None] | None = field(init=False, default=None)
     _started: bool = field(init=False, default=False)
+    _batches: dict[str, dict[Any, None]] = field(init=False, default_factory=dict)
+    _timers: dict[str, asyncio.TimerHandle] = field(init=False, default_factory=dict)
+    _senders: set[asyncio.Future[None]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         settings = self.platform.settings
@@ -205,6 +223,44 @@ class JobRunner:
             **labels).kiq(name, kwargs)
         return str(task.task_id)
 
+    def coalesce(self, name: str, item: Any) -> None:
+        """Add `item` (hashable) to the pending batch of job `name`, sent within
+        COALESCE_SECONDS, or now when it is full."""
+        if name not in _REGISTRY:
+            raise KeyError(f"no job registered as {name!r}")
+        batch = self._batches.get(name)
+        if batch is None:
+            batch = self._batches[name] = {}
+            self._timers[name] = asyncio.get_running_loop().call_later(
+                COALESCE_SECONDS, self._send_batch, name)
+        batch[item] = None
+        if len(batch) >= COALESCE_MAX_ITEMS:
+            self._send_batch(name)
+
+    def _send_batch(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+        items = self._batches.pop(name, None)
+        if not items:
+            return
+        task = asyncio.ensure_future(self._enqueue_batch(name, list(items)))
+        self._senders.add(task)
+        task.add_done_callback(self._senders.discard)
+
+    async def _enqueue_batch(self, name: str, items: list[Any]) -> None:
+        try:
+            await self.enqueue(name, items=items)
+        except Exception:
+            log.exception("could not enqueue a batch of %s (%d items)", name, len(items))
+
+    async def flush_batches(self) -> None:
+        """Send every pending coalesced batch now and wait until they are queued."""
+        for name in list(self._batches):
+            self._send_batch(name)
+        if self._senders:
+            await asyncio.gather(*list(self._senders), return_exceptions=True)
+
     def _remote_failed(self, exc: BaseException) -> None:
         if self.remote_healthy:
             log.warning("job broker (Redis) unreachable, running jobs in-process: %s", exc)
@@ -215,12 +271,15 @@ class JobRunner:
         self.remote_healthy = True
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until every in-process job (and its retries) has finished (tests, shutdown)."""
+        """Send pending batches, then wait until every in-process job (and its retries, and any
+        batch they queued) has finished (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while self.local._running_tasks:
+        await self.flush_batches()
+        while self.local._running_tasks or self._batches or self._senders:
             if time.monotonic() > deadline:
                 raise TimeoutError("jobs still running")
             await asyncio.gather(*list(self.local._running_tasks), return_exceptions=True)
+            await self.flush_batches()
 
     # -- lifecycle -------------------------------------------------------------------------
     async def startup(self, *, scheduler: bool | None = None) -> None:

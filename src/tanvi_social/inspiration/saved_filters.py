@@ -12,7 +12,8 @@ that can match, never by all of them:
 2. the candidate filters, in one indexed query: `notify_key` (the filter's most selective
    "dimension:value", kept only while `notify` is on) must be one of the post's values, and each
    of the filter's other values must be one of the post's too;
-3. for a candidate with search text, whether the post's search document matches it;
+3. for a candidate with search text, whether the post's search document matches it (the post
+   is indexed right then: the `inspiration.index_posts` job may not have run yet);
 4. one notification per owner (however many of their filters match), only when the owner may
    see the post (`content.access.can_view_post`: visibility, blocks, communities), never to the
    author, not when the owner's muted words hide the post from their feeds, and — through
@@ -177,12 +178,17 @@ def _candidates(session: Session, post: Post, after_owner: int,
         .distinct().order_by(SavedFilter.owner_id).limit(limit + 1)))
     owners, more = window[:limit], len(window) > limit
     by_owner: dict[int, list[SavedFilter]] = {}
+    indexed = False
     if owners:
         for row in session.scalars(select(SavedFilter).where(
                 SavedFilter.owner_id.in_(owners), SavedFilter.notify_key.is_not(None), *values)
                                    .order_by(SavedFilter.owner_id, SavedFilter.id)):
-            if row.query and not search.post_matches(session, post.id, row.query):
-                continue
+            if row.query:
+                if not indexed:  # search indexing runs in a job: do not wait for it
+                    search.index_post(session, post.id)
+                    indexed = True
+                if not search.post_matches(session, post.id, row.query):
+                    continue
             by_owner.setdefault(row.owner_id, []).append(row)
     return by_owner, (owners[-1] if more else None)
 

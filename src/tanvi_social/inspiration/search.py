@@ -1,9 +1,11 @@
 """Full-text search over posts, profiles, communities and tags.
 
 The index is `search_documents` (one row per post and profile), kept in sync by content and social
-events (a deleted post's row is removed in the same request, after its commit), and always
-re-checked against the live visibility rule at query time, so nothing private ever leaks. Posts by
-muted authors or containing the viewer's muted words are left out before paging.
+events: new and edited posts by a coalesced background job a few milliseconds after the commit
+(`index_posts`, see wiring.py; `index_missing_posts` is the periodic catch-up), a deleted post's
+row is removed in the same request, after its commit. Results are always re-checked against the
+live visibility rule at query time, so nothing private ever leaks. Posts by muted authors or
+containing the viewer's muted words are left out before paging.
 
 * SQLite (embedded): FTS5 `fts_search` (porter stemming, bm25 ranking with column weights) and
   `fts_names` (trigram tokenizer) for typo-tolerant names; both mirror `search_documents` through
@@ -23,9 +25,21 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import (
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -151,50 +165,116 @@ def _colour_words(names: Iterable[str | None]) -> str:
 
 
 def index_post(session: Session, post_id: int) -> bool:
-    """(Re)index a post from its caption, tags, outfit items and image tags; drafts and deleted
-    posts leave the index. Returns whether the post is indexed."""
+    """(Re)index one post (see `index_posts`); returns whether it is indexed."""
+    return bool(index_posts(session, [post_id]))
+
+
+def index_posts(session: Session, post_ids: Iterable[int]) -> set[int]:
+    """(Re)index posts from their caption, tags, outfit items and image tags; drafts, reposts,
+    deleted and missing posts leave the index. Reads the posts' current state, so it is
+    idempotent and order-independent (a job may run it late, twice, or for a post deleted
+    since). A handful of statements whatever the number of posts. Returns the ids indexed."""
     from tanvi_social.content.models import Post
 
-    post = session.get(Post, post_id)
-    if post is None or post.deleted_at is not None or post.is_draft or post.repost_of_id:
-        remove(session, "post", post_id)
-        return False
-    brands: list[str] = []
-    colours: list[str | None] = []
-    categories: list[str] = []
-    for item in post.outfit_items or []:
-        if not isinstance(item, dict):
-            continue
-        brands.append(str(item.get("brand") or ""))
-        categories.append(str(item.get("category") or item.get("type") or ""))
-        colour = item.get("colour") or item.get("color")
-        if colour:
-            colours.append(str(colour))
-            found = adapters.colour_from_text(str(colour))
-            if found is not None:
-                colours.append(found[1])
-    media_ids = adapters.post_media_ids(session, [post_id]).get(post_id, [])
+    ids = sorted(set(post_ids))
+    if not ids:
+        return set()
+    posts = session.execute(
+        select(Post.id, Post.author_id, Post.title, Post.caption, Post.hashtags, Post.style_tags,
+               Post.occasion, Post.season, Post.outfit_items, Post.like_count, Post.save_count,
+               Post.comment_count)
+        .where(Post.id.in_(ids), Post.deleted_at.is_(None), Post.is_draft.is_(False),
+               Post.repost_of_id.is_(None))).all()
+    keep = {p.id for p in posts}
+    gone = [i for i in ids if i not in keep]
+    if gone:
+        session.execute(delete(SearchDocument).where(SearchDocument.kind == "post",
+                                                     SearchDocument.ref_id.in_(gone)))
+    if not posts:
+        return set()
+    media_of = adapters.post_media_ids(session, keep)
+    all_media = {m for mids in media_of.values() for m in mids}
+    image_tags: dict[int, list[tuple[str | None, str | None, str | None]]] = {}
     media_models = adapters.module("media.models")
-    if media_ids and media_models is not None and hasattr(media_models, "MediaTag"):
+    if all_media and media_models is not None and hasattr(media_models, "MediaTag"):
         tag = media_models.MediaTag
-        for brand, category, colour in session.execute(
-                select(tag.brand, tag.category, tag.colour).where(tag.media_id.in_(media_ids))):
-            brands.append(brand or "")
-            categories.append(category or "")
-            colours.append(colour)
-    for read in adapters.media_reads(session, media_ids).values():
-        colours.extend(c.name for c in read.palette if c.share >= 0.1)
-    tags = [*(post.hashtags or []), *(post.style_tags or []), post.occasion or "",
-            post.season or ""]
-    _upsert(session, "post", post_id,
-            name=(post.title or "")[:200], body=post.caption or "",
-            tags=" ".join(norm_tag(t) for t in tags if t),
-            brands=" ".join(b for b in dict.fromkeys(brands) if b),
-            colours=_colour_words(colours),
-            categories=" ".join(c for c in dict.fromkeys(categories) if c),
-            owner_id=post.author_id,
-            popularity=post.like_count + 2 * post.save_count + post.comment_count)
-    return True
+        for mid, brand, category, colour in session.execute(
+                select(tag.media_id, tag.brand, tag.category, tag.colour)
+                .where(tag.media_id.in_(all_media))):
+            image_tags.setdefault(mid, []).append((brand, category, colour))
+    reads = adapters.media_reads(session, all_media)
+    now = utcnow()
+    rows: dict[int, dict[str, Any]] = {}
+    for post in posts:
+        brands: list[str] = []
+        colours: list[str | None] = []
+        categories: list[str] = []
+        for item in post.outfit_items or []:
+            if not isinstance(item, dict):
+                continue
+            brands.append(str(item.get("brand") or ""))
+            categories.append(str(item.get("category") or item.get("type") or ""))
+            colour = item.get("colour") or item.get("color")
+            if colour:
+                colours.append(str(colour))
+                found = adapters.colour_from_text(str(colour))
+                if found is not None:
+                    colours.append(found[1])
+        mids = media_of.get(post.id, [])
+        for mid in mids:
+            for brand, category, colour in image_tags.get(mid, []):
+                brands.append(brand or "")
+                categories.append(category or "")
+                colours.append(colour)
+        for mid in mids:
+            read = reads.get(mid)
+            if read is not None:
+                colours.extend(c.name for c in read.palette if c.share >= 0.1)
+        tags = [*(post.hashtags or []), *(post.style_tags or []), post.occasion or "",
+                post.season or ""]
+        rows[post.id] = {
+            "name": (post.title or "")[:200], "body": post.caption or "",
+            "tags": " ".join(norm_tag(t) for t in tags if t),
+            "brands": " ".join(b for b in dict.fromkeys(brands) if b),
+            "colours": _colour_words(colours),
+            "categories": " ".join(c for c in dict.fromkeys(categories) if c),
+            "owner_id": post.author_id,
+            "popularity": post.like_count + 2 * post.save_count + post.comment_count,
+            "updated_at": now}
+    _upsert_many(session, "post", rows)
+    return keep
+
+
+def index_missing_posts(session: Session, since: datetime, limit: int = 2000) -> int:
+    """Index posts created since `since` that have no document, or an older one than their last
+    edit: the catch-up for batches a crashed process never ran. Returns how many it indexed."""
+    from tanvi_social.content.models import Post
+
+    docs = cast(Table, SearchDocument.__table__)
+    has_current_doc = exists(select(docs.c.id).where(
+        docs.c.kind == "post", docs.c.ref_id == Post.id,
+        or_(Post.edited_at.is_(None), docs.c.updated_at >= Post.edited_at)))
+    ids = list(session.scalars(
+        select(Post.id).where(Post.created_at >= since, Post.deleted_at.is_(None),
+                              Post.is_draft.is_(False), Post.repost_of_id.is_(None),
+                              ~has_current_doc)
+        .order_by(Post.id).limit(limit)))
+    return len(index_posts(session, ids)) if ids else 0
+
+
+def _upsert_many(session: Session, kind: str, rows: dict[int, dict[str, Any]]) -> None:
+    """Insert or update documents of one kind by ref_id (Core statements, one of each)."""
+    docs = cast(Table, SearchDocument.__table__)
+    existing = dict(session.execute(select(docs.c.ref_id, docs.c.id).where(
+        docs.c.kind == kind, docs.c.ref_id.in_(list(rows)))).all())
+    updates = [{"_id": existing[ref], **values} for ref, values in rows.items()
+               if ref in existing]
+    inserts = [{"kind": kind, "ref_id": ref, **values} for ref, values in rows.items()
+               if ref not in existing]
+    if updates:
+        session.execute(update(docs).where(docs.c.id == bindparam("_id")), updates)
+    if inserts:
+        session.execute(insert(docs), inserts)
 
 
 def index_profile(session: Session, user_id: int) -> bool:
@@ -221,8 +301,9 @@ def reindex_all(session: Session) -> dict[str, int]:
     from tanvi_social.content.models import Post
 
     counts = {"post": 0, "profile": 0}
-    for pid in session.scalars(select(Post.id).where(Post.deleted_at.is_(None))):
-        counts["post"] += index_post(session, pid)
+    ids = list(session.scalars(select(Post.id).where(Post.deleted_at.is_(None))))
+    for start in range(0, len(ids), 500):
+        counts["post"] += len(index_posts(session, ids[start:start + 500]))
     for uid in session.scalars(select(User.id)):
         counts["profile"] += index_profile(session, uid)
     return counts

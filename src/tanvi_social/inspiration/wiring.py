@@ -1,17 +1,41 @@
 """Event subscriptions: search index sync, timeline fan-out, saved-filter notifications; the
-trend job; GDPR handlers."""
+trend job; GDPR handlers.
+
+Posts are (re)indexed off the request path: `post.created` / `post.updated` add the post id to
+a coalesced `inspiration.index_posts` job (core.jobs), which indexes every post queued in the
+last few milliseconds in one unit of work. Search results are re-checked against the live
+visibility rule at query time, so a late index entry never shows anything it should not; a
+deleted post leaves the index in the request that deleted it.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
+from tanvi_social.core.jobs import enqueue_coalesced, register_job
 from tanvi_social.core.platform import Platform
+from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration import adapters, gdpr, saved_filters, search, tasks, timeline
 
 log = logging.getLogger(__name__)
 
 __all__ = ["gdpr", "setup"]
+
+INDEX_POSTS_JOB = "inspiration.index_posts"
+INDEX_MISSING_EVERY_SECONDS = 600
+INDEX_MISSING_LOOKBACK = timedelta(hours=2)
+
+
+async def index_posts_job(platform: Any, *, items: list[int]) -> None:
+    """Job body: (re)index a batch of posts in one unit of work (idempotent)."""
+    await platform.db.run(search.index_posts, [int(i) for i in items])
+
+
+async def index_missing_job(platform: Any) -> None:
+    """Periodic catch-up: recent posts whose indexing batch never ran (a process died)."""
+    await platform.db.run(search.index_missing_posts, utcnow() - INDEX_MISSING_LOOKBACK)
 
 
 def setup(platform: Platform) -> None:
@@ -20,13 +44,12 @@ def setup(platform: Platform) -> None:
     from tanvi_social.content.events import PostCreated, PostDeleted, PostUpdated
 
     async def on_post_created(event: Any) -> None:
-        await platform.db.run(search.index_post, event.post_id)
+        await enqueue_coalesced(platform, INDEX_POSTS_JOB, event.post_id)
         await timeline.fan_out(platform, event.post_id, event.author_id)
-        # after indexing: a saved filter's search text is matched against the new document
         await saved_filters.on_post_created(platform, event.post_id)
 
     async def on_post_updated(event: Any) -> None:
-        await platform.db.run(search.index_post, event.post_id)
+        await enqueue_coalesced(platform, INDEX_POSTS_JOB, event.post_id)
 
     async def on_post_deleted(event: Any) -> None:
         await platform.db.run(search.remove, "post", event.post_id)
@@ -42,5 +65,8 @@ def setup(platform: Platform) -> None:
     social_events = adapters.module("social.events")
     if social_events is not None and hasattr(social_events, "ProfileUpdated"):
         platform.bus.subscribe(social_events.ProfileUpdated, on_profile)
+    register_job(INDEX_POSTS_JOB, index_posts_job)
+    register_job("inspiration.index_missing_posts", index_missing_job,
+                 every_seconds=INDEX_MISSING_EVERY_SECONDS)
     tasks.register(platform)
     saved_filters.register(platform)

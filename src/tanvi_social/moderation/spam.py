@@ -15,9 +15,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -78,24 +78,27 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
         action = "hold"
     digest = fingerprint(text)
     if digest is not None:
-        since = utcnow() - REPEAT_WINDOW
-        own = list(session.scalars(
-            select(TextFingerprint.created_at).where(
-                TextFingerprint.user_id == author_id, TextFingerprint.digest == digest,
-                TextFingerprint.created_at > since).order_by(TextFingerprint.created_at)))
-        if len(own) >= SELF_REPEAT_LIMIT:
+        now = utcnow()
+        since = now - REPEAT_WINDOW
+        prints = cast(Table, TextFingerprint.__table__)
+        # one indexed statement (digest, created_at) answers both repeat questions
+        everyone, own = session.execute(
+            select(func.count(), func.count(case((prints.c.user_id == author_id, 1))))
+            .where(prints.c.digest == digest, prints.c.created_at > since)).one()
+        if own >= SELF_REPEAT_LIMIT:
             reasons.append("repeated_text")
-            oldest = as_utc(own[-SELF_REPEAT_LIMIT])
-            retry_after = max(1, int((oldest + REPEAT_WINDOW - utcnow()).total_seconds()) + 1)
+            times = list(session.scalars(
+                select(prints.c.created_at).where(
+                    prints.c.user_id == author_id, prints.c.digest == digest,
+                    prints.c.created_at > since).order_by(prints.c.created_at)))
+            oldest = as_utc(times[-SELF_REPEAT_LIMIT])
+            retry_after = max(1, int((oldest + REPEAT_WINDOW - now).total_seconds()) + 1)
             return SpamDecision("rate_limit", reasons, retry_after)
-        everyone = session.scalar(select(func.count()).select_from(TextFingerprint).where(
-            TextFingerprint.digest == digest, TextFingerprint.created_at > since)) or 0
         long_or_linked = _URL.search(text) is not None or len(text.strip()) >= GLOBAL_MIN_CHARS
-        if long_or_linked and everyone + 1 >= GLOBAL_REPEAT_LIMIT:
+        if long_or_linked and (everyone or 0) + 1 >= GLOBAL_REPEAT_LIMIT:
             reasons.append("repeated_text_across_accounts")
             action = "hold"
-        session.add(TextFingerprint(user_id=author_id, digest=digest))
-        session.flush()
+        session.execute(insert(prints).values(user_id=author_id, digest=digest, created_at=now))
     return SpamDecision(action, reasons, retry_after)
 
 

@@ -5,10 +5,36 @@ Other domains ask these (never query `connections`/`blocks`/`mutes` themselves).
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from tanvi_social.social.models import Block, Connection, ConnectionState, Mute
+from tanvi_social.social.models import Block, Connection, ConnectionState, Mute, Profile
+
+
+@dataclass(frozen=True)
+class Relation:
+    """What a viewer's access to an author's content depends on, read in one statement."""
+
+    blocked: bool  # either way
+    following: bool  # an accepted follow of the author by the viewer
+    author_public: bool  # the author's profile is public (or has no profile row)
+
+
+def relation(session: Session, viewer_id: int, author_id: int) -> Relation:
+    """Block (either way), follow and the author's profile visibility in one round trip."""
+    blocked = exists(select(Block.id).where(or_(
+        (Block.blocker_id == viewer_id) & (Block.blocked_id == author_id),
+        (Block.blocker_id == author_id) & (Block.blocked_id == viewer_id))))
+    following = exists(select(Connection.id).where(
+        Connection.follower_id == viewer_id, Connection.target_id == author_id,
+        Connection.state == ConnectionState.ACCEPTED.value))
+    visibility = select(Profile.visibility).where(
+        Profile.user_id == author_id).scalar_subquery()
+    row = session.execute(select(blocked, following, visibility)).one()
+    return Relation(blocked=bool(row[0]) and viewer_id != author_id, following=bool(row[1]),
+                    author_public=row[2] is None or row[2] == "public")
 
 
 def is_following(session: Session, follower_id: int, target_id: int) -> bool:

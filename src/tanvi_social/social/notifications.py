@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.core.db import record_event
@@ -26,8 +26,10 @@ from tanvi_social.core.time import utcnow
 from tanvi_social.social import graph
 from tanvi_social.social.events import NotificationCreated
 from tanvi_social.social.models import (
+    Block,
     Connection,
     ConnectionState,
+    Mute,
     Notification,
     NotificationPreference,
 )
@@ -74,6 +76,21 @@ def _type_enabled(session: Session, recipient_id: int, type: str) -> bool:
     return enabled is not False
 
 
+def _gate(session: Session, recipient_id: int, actor_id: int, type: str) -> tuple[bool, bool]:
+    """(actor hidden from the recipient: blocked either way or muted, type enabled), one
+    statement instead of three on every notification."""
+    blocked = exists(select(Block.id).where(or_(
+        (Block.blocker_id == recipient_id) & (Block.blocked_id == actor_id),
+        (Block.blocker_id == actor_id) & (Block.blocked_id == recipient_id))))
+    muted = exists(select(Mute.id).where(Mute.muter_id == recipient_id,
+                                         Mute.muted_id == actor_id))
+    enabled = select(NotificationPreference.enabled).where(
+        NotificationPreference.user_id == recipient_id,
+        NotificationPreference.type == type).scalar_subquery()
+    row = session.execute(select(blocked, muted, enabled)).one()
+    return bool(row[0]) or bool(row[1]), row[2] is not False and row[2] != 0
+
+
 def _count_interaction(session: Session, actor_id: int, recipient_id: int) -> None:
     session.execute(
         update(Connection).where(Connection.follower_id == actor_id,
@@ -106,13 +123,14 @@ def notify(session: Session, *, recipient_id: int, actor_id: int | None, type: s
     if actor_id is not None:
         if actor_id == recipient_id:
             return None
-        if graph.blocked_either_way(session, recipient_id, actor_id):
-            return None
-        if actor_id in graph.muted_ids(session, recipient_id):
+        hidden, enabled = _gate(session, recipient_id, actor_id, type)
+        if hidden:
             return None
         if type not in _NOT_INTERACTIONS:
             _count_interaction(session, actor_id, recipient_id)
-    if not _type_enabled(session, recipient_id, type):
+        if not enabled:
+            return None
+    elif not _type_enabled(session, recipient_id, type):
         return None
     if text is not None and _muted_text(session, recipient_id,
                                         [text] if isinstance(text, str) else list(text)):
