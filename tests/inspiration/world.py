@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tanvi_social.content.events import PostCreated, PostDeleted, PostUpdated
+from tanvi_social.content.filters import refresh_facets
 from tanvi_social.content.models import Post, PostHashtag, Reaction, Save
 from tanvi_social.core.db import record_event
 from tanvi_social.core.time import utcnow
@@ -43,6 +44,7 @@ class World:
             session.flush()
             for tag in tags:
                 session.add(PostHashtag(post_id=post.id, tag=tag, created_at=at))
+            refresh_facets(session, post)
             record_event(session, PostCreated(post_id=post.id, author_id=author_id,
                                               visibility=visibility, hashtags=tags,
                                               repost_of_id=repost_of_id))
@@ -65,6 +67,7 @@ class World:
             for key, value in values.items():
                 setattr(post, key, value)
             post.edited_at = utcnow()
+            refresh_facets(session, post)
             record_event(session, PostUpdated(post_id=post_id, author_id=post.author_id))
 
         await self.platform.db.run(change)

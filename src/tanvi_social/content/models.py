@@ -111,6 +111,18 @@ class Post(TimestampMixin, Base):
     deleted_at: Mapped[datetime | None] = mapped_column()
 
 
+class PostFacet(Base):
+    """One outfit-filter value a post matches ("weather:rain", "max_price:premium"), derived by
+    `content.filters.derive_facets` whenever the post or its garment tags change."""
+
+    __tablename__ = "post_facets"
+    __table_args__ = (Index("ix_post_facets_facet_post", "facet", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    facet: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class PostHashtag(Base):
     """One row per (post, hashtag): the tag filter and the trend measure read it."""
 

@@ -20,6 +20,7 @@ from tanvi_social.content import (
     remix,
     service,
 )
+from tanvi_social.content.filter_params import PostFilterDep
 from tanvi_social.content.schemas import (
     AnalysisResponse,
     BrandFitResponse,
@@ -102,7 +103,7 @@ def base(platform: Platform) -> str:
 
 @router.get("/posts", responses=error_responses(Unauthorized))
 async def list_posts(
-    user: OptionalUser, platform: PlatformDep, page: PageDep,
+    user: OptionalUser, platform: PlatformDep, page: PageDep, facets: PostFilterDep,
     type: PostTypeIn | Literal["repost"] | None = Query(default=None, description="post_type"),
     user_id: int | None = Query(default=None, ge=1, le=2_147_483_647),
     tag: str | None = Query(default=None, min_length=1, max_length=100),
@@ -112,10 +113,14 @@ async def list_posts(
     period: PeriodIn = Query(default="all", description="Only posts from this period"),
     drafts: bool = Query(default=False, description="Your own drafts instead"),
 ) -> PostListResponse:
-    """Posts the caller may see; filters and `sort=hot|new|top` (docs/algorithms.md)."""
+    """Posts the caller may see; filters and `sort=hot|new|top` (docs/algorithms.md).
+
+    `occasion`, `season`, `weather`, `formality`, `price` and `max_price` filter by the outfit
+    (docs/content.md → "Outfit filters"); a repost matches when its original does.
+    """
     filters = service.PostFilters(post_type=type, user_id=user_id, tag=tag,
                                   community_id=community_id, challenge_id=challenge_id,
-                                  sort=sort, period=period, drafts=drafts)
+                                  sort=sort, period=period, drafts=drafts, facets=facets)
     posts, total = await platform.db.read(service.list_posts, user.user_id if user else None,
                                           filters, page, base(platform))
     return PostListResponse(posts=posts, pagination=Pagination.build(page, total))

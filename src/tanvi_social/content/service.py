@@ -22,6 +22,7 @@ from tanvi_social.accounts.models import User
 from tanvi_social.content import analysis, remix
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
 from tanvi_social.content.events import PostCreated, PostDeleted, PostEngagementChanged, PostUpdated
+from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause, refresh_facets
 from tanvi_social.content.models import (
     ChallengeEntry,
     ModerationState,
@@ -470,6 +471,7 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     session.flush()
     _set_media(session, post, media, new=True)
     _set_hashtags(session, post, new=True)
+    refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
     if not post.is_draft:
         _on_publish(session, post)
     flag_if_held(session, state, "post", post.id, user_id,
@@ -540,6 +542,7 @@ def update_post(session: Session, user_id: int, post_id: int, data: PostUpdate,
         post.edited_at = now
     session.flush()
     _set_hashtags(session, post)
+    refresh_facets(session, post, media_ids=[m.id for m in media])
     refresh_analysis(session, post, media)
     if was_draft and not post.is_draft:
         _on_publish(session, post)
@@ -624,6 +627,8 @@ class PostFilters:
     sort: str = "new"
     period: str = "all"
     drafts: bool = False
+    facets: PostFilter = NO_FILTER
+    post_ids: Sequence[int] | None = None  # only these (a saved filter's search matches)
 
 
 PERIODS = {"day": 1, "week": 7, "month": 30, "year": 365}
@@ -657,6 +662,10 @@ def list_posts(session: Session, viewer_id: int | None, filters: PostFilters,
             ChallengeEntry.challenge_id == filters.challenge_id)))
     if filters.period in PERIODS:
         q = q.where(Post.created_at >= utcnow() - timedelta(days=PERIODS[filters.period]))
+    if filters.facets.active:
+        q = q.where(filter_clause(filters.facets, include_reposts=True))
+    if filters.post_ids is not None:
+        q = q.where(Post.id.in_(list(filters.post_ids)))
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     if filters.sort == "hot":
         q = q.order_by(desc(Post.hot_score), desc(Post.id))

@@ -1,8 +1,11 @@
-"""Plugs content into the platform: GDPR handlers, moderation targets, periodic jobs."""
+"""Plugs content into the platform: GDPR handlers, moderation targets, periodic jobs, and the
+outfit-filter values of posts whose photos' garment tags change."""
 
 from __future__ import annotations
 
-from tanvi_social.content import gdpr, moderation_hooks, tasks
+from typing import Any
+
+from tanvi_social.content import filters, gdpr, moderation_hooks, tasks
 from tanvi_social.content.events import (
     PostDeleted,
     PostEngagementChanged,
@@ -36,7 +39,13 @@ CARD_EVENTS = (PostUpdated, PostDeleted, PostEngagementChanged, PostLiked, PostS
 
 
 def setup(platform: Platform) -> None:
+    from tanvi_social.media.events import MediaTagsChanged
+
+    async def on_tags_changed(event: Any) -> None:
+        await platform.db.run(filters.refresh_for_media, event.media_id)
+
     gdpr.ensure_registered()
+    platform.bus.subscribe(MediaTagsChanged, on_tags_changed)
     for event_type in CARD_EVENTS:
         invalidate_on(platform, event_type, lambda e: [keys.post_card(e.post_id)])
     targets = optional_module("tanvi_social.moderation.targets")

@@ -46,7 +46,7 @@ class _Guard:
         self.prefixes: tuple[str, ...] | None = None
 
     def __call__(self, scope: Scope) -> tuple[Match, Scope]:
-        routes = self.candidate.original_router.routes
+        routes: list[Any] = self.candidate.original_router.routes
         if routes is not self.routes or len(routes) != self.count:
             self.prefixes = literal_prefixes(self.candidate)
             self.routes, self.count = routes, len(routes)

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import visible_posts_clause
+from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause
 from tanvi_social.content.models import Post, PostHashtag, Reaction, Save
 from tanvi_social.content.muting import muted_post_ids, viewer_matcher
 from tanvi_social.core.pagination import decode_cursor, encode_cursor
@@ -119,11 +120,14 @@ def _community_ids(session: Session, user_id: int) -> list[int]:
         member.user_id == user_id, member.status == "active")))
 
 
-def _candidates(session: Session, viewer_id: int, now: datetime,
-                types: set[str]) -> tuple[dict[int, Candidate], dict[int, float], dict[str, Any]]:
+def _candidates(session: Session, viewer_id: int, now: datetime, types: set[str],
+                facets: PostFilter = NO_FILTER,
+                ) -> tuple[dict[int, Candidate], dict[int, float], dict[str, Any]]:
     since = now - timedelta(days=FRESH_DAYS)
     unbounded = (select(*COLUMNS).where(Post.repost_of_id.is_(None), Post.author_id != viewer_id,
                                     visible_posts_clause(session, viewer_id)))
+    if facets.active:  # every source draws from the filtered posts only
+        unbounded = unbounded.where(filter_clause(facets))
     excluded = graph.muted_ids(session, viewer_id)
     if excluded:
         unbounded = unbounded.where(Post.author_id.not_in(excluded))
@@ -211,13 +215,15 @@ def _reason(c: Candidate, cards: dict[int, Any], info: dict[str, Any]) -> str:
     return "Suggested for you"
 
 
-def ranked(session: Session, viewer_id: int, now: datetime) -> list[Candidate]:
-    """The whole ranked, diversified candidate list for the viewer at `now`."""
+def ranked(session: Session, viewer_id: int, now: datetime,
+           facets: PostFilter = NO_FILTER) -> list[Candidate]:
+    """The whole ranked, diversified candidate list for the viewer at `now`, optionally only
+    posts matching an outfit filter (content.filters)."""
     prefs = get_preferences(session, viewer_id)
     types = set(prefs.feed_types)
     if not prefs.show_trending:
         types.discard("trending")
-    found, compat, info = _candidates(session, viewer_id, now, types)
+    found, compat, info = _candidates(session, viewer_id, now, types, facets)
     fb = feedback_state(session, viewer_id)
     result = rank(found.values(), now=now, profile=style_profile(session, viewer_id), fb=fb,
                   interactions=interactions(session, viewer_id, now - timedelta(days=90)),
@@ -229,13 +235,15 @@ def ranked(session: Session, viewer_id: int, now: datetime) -> list[Candidate]:
 
 
 def for_you_page(session: Session, viewer_id: int, cursor: str | None, limit: int,
-                 now: datetime | None = None) -> tuple[list[FeedItem], str | None]:
-    """One page of the ranked feed; the cursor pins the ranking time."""
+                 now: datetime | None = None, facets: PostFilter = NO_FILTER,
+                 ) -> tuple[list[FeedItem], str | None]:
+    """One page of the ranked feed; the cursor pins the ranking time (pass the same filter
+    for every page)."""
     if cursor:
         at, offset = decode_cursor(cursor)
     else:
         at, offset = (now or utcnow()), 0
-    order = ranked(session, viewer_id, at)
+    order = ranked(session, viewer_id, at, facets)
     chosen, end = _page_without_muted(session, viewer_id, order, offset, limit)
     posts = {p.id: p for p in session.scalars(select(Post).options(FEED_LOAD).where(
         Post.id.in_([c.post_id for c in chosen])))}

@@ -17,6 +17,7 @@ from tanvi_social.inspiration.models import (
     MoodBoardCollaborator,
     MoodBoardItem,
     RecommendationRating,
+    SavedFilter,
     SearchDocument,
 )
 
@@ -54,6 +55,13 @@ def export(session: Session, user_id: int) -> dict[str, Any]:
         "inspirations": [{"id": i.id, "title": i.title, "style_tags": i.style_tags}
                          for i in session.scalars(select(Inspiration).where(
                              Inspiration.creator_id == user_id))],
+        "saved_filters": [
+            {"name": f.name, "query": f.query, "occasion": f.occasion, "season": f.season,
+             "weather": f.weather, "formality": f.formality, "price": f.price,
+             "max_price": f.max_price, "notify": f.notify,
+             "created_at": f.created_at.isoformat()}
+            for f in session.scalars(select(SavedFilter).where(SavedFilter.owner_id == user_id)
+                                     .order_by(SavedFilter.id))],
     }
 
 
@@ -73,7 +81,8 @@ def erase(session: Session, user_id: int) -> None:
                           (FeedFeedback, FeedFeedback.author_id),
                           (RecommendationRating, RecommendationRating.user_id),
                           (Inspiration, Inspiration.creator_id),
-                          (FeedPreference, FeedPreference.user_id)):
+                          (FeedPreference, FeedPreference.user_id),
+                          (SavedFilter, SavedFilter.owner_id)):
         session.execute(delete(model).where(column == user_id))
     session.execute(delete(RecommendationRating).where(RecommendationRating.item_type == "user",
                                                        RecommendationRating.item_id == user_id))

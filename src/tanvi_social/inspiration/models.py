@@ -172,3 +172,31 @@ class SearchDocument(Base):
     owner_id: Mapped[int | None] = mapped_column(index=True)
     popularity: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class SavedFilter(TimestampMixin, Base):
+    """A user's saved outfit filter (content.filters values, optional search text).
+
+    With `notify`, each new post matching it notifies the owner. `notify_key` is
+    "dimension:value" of the filter's most selective value while `notify` is on (NULL
+    otherwise): a new post finds its candidate filters through that index, never by a scan.
+    """
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),
+                      Index("ix_saved_filters_notify_key_owner", "notify_key", "owner_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str | None] = mapped_column(String(200))
+    occasion: Mapped[str | None] = mapped_column(String(20))
+    season: Mapped[str | None] = mapped_column(String(20))
+    weather: Mapped[str | None] = mapped_column(String(10))
+    formality: Mapped[str | None] = mapped_column(String(20))
+    price: Mapped[str | None] = mapped_column(String(16))
+    max_price: Mapped[str | None] = mapped_column(String(16))
+    notify: Mapped[bool] = mapped_column(default=True)
+    notify_key: Mapped[str | None] = mapped_column(String(40))
+    match_count: Mapped[int] = mapped_column(default=0)
+    last_matched_at: Mapped[datetime | None] = mapped_column()

@@ -17,6 +17,7 @@ from tanvi_social.accounts.deps import (
     Principal,
     WriterUser,
 )
+from tanvi_social.content.filter_params import PostFilterDep
 from tanvi_social.core.cache import cached, cached_value
 from tanvi_social.core.deps import PlatformDep
 from tanvi_social.core.errors import Conflict, Forbidden, NotFound, Unauthorized
@@ -28,6 +29,7 @@ from tanvi_social.inspiration import (
     feedback,
     foryou,
     recommend,
+    saved_filters,
     search,
     service,
     tasks,
@@ -57,6 +59,10 @@ from tanvi_social.inspiration.schemas import (
     RatingResponse,
     RecommendationListResponse,
     RecType,
+    SavedFilterCreate,
+    SavedFilterListResponse,
+    SavedFilterPostsResponse,
+    SavedFilterResponse,
     SearchResponse,
     TrendListResponse,
     TrendRefreshResponse,
@@ -80,24 +86,34 @@ Tag = Annotated[str, Path(min_length=1, max_length=101)]
 # ------------------------------------------------------------------ feeds
 @router.get("/feed", responses=error_responses(Unauthorized))
 async def for_you(user: CurrentUser, platform: PlatformDep, limit: CursorLimitDep,
-                  cursor: Cursor = None) -> FeedResponse:
-    """The personalised "for you" feed; every item says why it was chosen."""
-    items, nxt = await platform.db.read(foryou.for_you_page, user.user_id, cursor, limit)
+                  facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse:
+    """The personalised "for you" feed; every item says why it was chosen.
+
+    `occasion`, `season`, `weather`, `formality`, `price`, `max_price` keep only matching
+    posts (pass the same values with every cursor).
+    """
+    items, nxt = await platform.db.read(foryou.for_you_page, user.user_id, cursor, limit,
+                                        facets=facets)
     return FeedResponse(items=items, next_cursor=nxt, source="ranked")
 
 
 @router.get("/personalized-feed", responses=error_responses(Unauthorized))
 async def personalized_feed(user: CurrentUser, platform: PlatformDep, limit: CursorLimitDep,
-                            cursor: Cursor = None) -> FeedResponse:
+                            facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse:
     """Alias of GET /feed (the original's path)."""
-    return await for_you(user, platform, limit, cursor)
+    return await for_you(user, platform, limit, facets, cursor)
 
 
 @router.get("/feed/following", responses=error_responses(Unauthorized))
 async def following_feed(user: CurrentUser, platform: PlatformDep, limit: CursorLimitDep,
-                         cursor: Cursor = None) -> FeedResponse:
-    """The chronological home timeline: posts and reposts of accounts you follow."""
-    items, nxt, source = await timeline.home_timeline(platform, user.user_id, cursor, limit)
+                         facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse:
+    """The chronological home timeline: posts and reposts of accounts you follow.
+
+    The outfit filters (`occasion`, `season`, `weather`, `formality`, `price`, `max_price`)
+    keep matching posts; a repost matches when its original does.
+    """
+    items, nxt, source = await timeline.home_timeline(platform, user.user_id, cursor, limit,
+                                                      facets)
     return FeedResponse(items=items, next_cursor=nxt, source=source)
 
 
@@ -123,6 +139,54 @@ async def post_feedback(body: FeedbackCreate, user: WriterUser,
     """hide / not_interested / see_more about a post, an author or a tag."""
     row = await platform.db.run(feedback.add_feedback, user.user_id, body)
     return FeedbackResponse(feedback=row, message="Thanks, your feed will adapt")
+
+
+# ------------------------------------------------------------------ saved filters
+@router.get("/saved-filters", responses=error_responses(Unauthorized))
+async def list_saved_filters(user: CurrentUser, platform: PlatformDep) -> SavedFilterListResponse:
+    """Your saved filters, newest first."""
+    rows = await platform.db.read(saved_filters.list_saved_filters, user.user_id)
+    return SavedFilterListResponse(saved_filters=rows, limit=saved_filters.MAX_SAVED_FILTERS)
+
+
+@router.post("/saved-filters", status_code=201,
+             responses=error_responses(Unauthorized, Forbidden, Conflict))
+async def create_saved_filter(body: SavedFilterCreate, user: WriterUser,
+                              platform: PlatformDep) -> SavedFilterResponse:
+    """Save an outfit filter (occasion, season, weather, formality, price, max_price) with
+    optional search text. With `notify` (the default), each new post matching it that you may
+    see sends you a `saved_filter_match` notification. 409 `saved_filter_limit` past 20,
+    409 `duplicate_saved_filter` for a name you already use."""
+    row = await platform.db.run(saved_filters.create_saved_filter, user.user_id, body)
+    return SavedFilterResponse(saved_filter=row, message="Filter saved")
+
+
+@router.get("/saved-filters/{filter_id}", responses=error_responses(Unauthorized, NotFound))
+async def get_saved_filter(filter_id: Id, user: CurrentUser,
+                           platform: PlatformDep) -> SavedFilterResponse:
+    """One of your saved filters (anyone else's is a 404)."""
+    row = await platform.db.read(saved_filters.get_saved_filter, user.user_id, filter_id)
+    return SavedFilterResponse(saved_filter=row)
+
+
+@router.get("/saved-filters/{filter_id}/posts", responses=error_responses(Unauthorized, NotFound))
+async def saved_filter_posts(filter_id: Id, user: CurrentUser, platform: PlatformDep,
+                             page: PageDep) -> SavedFilterPostsResponse:
+    """Run a saved filter now: matching posts you may see, newest first."""
+    row, posts, total = await platform.db.read(
+        saved_filters.saved_filter_posts, user.user_id, filter_id, page,
+        platform.settings.public_base_url)
+    return SavedFilterPostsResponse(saved_filter=row, posts=posts,
+                                    pagination=Pagination.build(page, total))
+
+
+@router.delete("/saved-filters/{filter_id}",
+               responses=error_responses(Unauthorized, Forbidden, NotFound))
+async def delete_saved_filter(filter_id: Id, user: WriterUser,
+                              platform: PlatformDep) -> MessageResponse:
+    """Delete one of your saved filters."""
+    await platform.db.run(saved_filters.delete_saved_filter, user.user_id, filter_id)
+    return MessageResponse(message="Saved filter deleted")
 
 
 # ------------------------------------------------------------------ inspirations
@@ -330,12 +394,16 @@ async def rate_recommendation(
 async def search_all(
     viewer: OptionalUser, platform: PlatformDep, page: PageDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
+    facets: PostFilterDep,
     type: Literal["posts", "profiles", "communities", "tags"] = "posts",
 ) -> SearchResponse:
-    """Full-text search; operators colour:, brand:, category:, tag: (or #tag)."""
+    """Full-text search; operators colour:, brand:, category:, tag: (or #tag), and the outfit
+    filters occasion:, season:, weather:, formality:, price:, max_price: (also accepted as query
+    parameters; posts only). `q` may hold only outfit operators: the newest matching posts."""
     hits, total, parsed = await platform.db.read(search.search, viewer.user_id if viewer else None,
-                                                 q, type, page)
+                                                 q, type, page, facets)
     ops = {k: ", ".join(v) for k, v in parsed.filters.items()}
+    ops.update(parsed.post_filter.values())
     return SearchResponse(query=q, type=type, results=hits,
                           pagination=Pagination.build(page, total), operators=ops)
 

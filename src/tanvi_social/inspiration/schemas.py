@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from tanvi_social.content.filters import PostFilter, PriceIn
+from tanvi_social.content.schemas import PostRead
 from tanvi_social.core.pagination import Pagination
 from tanvi_social.core.responses import Envelope
 from tanvi_social.social.cards import AuthorCard
@@ -395,6 +404,71 @@ class InspirationResponse(Envelope):
 
 class InspirationListResponse(Envelope):
     inspirations: list[InspirationRead]
+    pagination: Pagination
+
+
+# ---------------------------------------------------------------- saved filters
+class SavedFilterCreate(PostFilter):
+    """A named outfit filter (any of occasion, season, weather, formality, price, max_price)
+    with optional search text; `notify` asks for a notification for each new matching post."""
+
+    model_config = ConfigDict(frozen=False, extra="forbid", populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=80)
+    query: str | None = Field(default=None, max_length=200,
+                              description="Search text as in GET /api/search (operators too)")
+    price: PriceIn | None = Field(
+        default=None, validation_alias=AliasChoices("price", "price_band"),
+        description="Some outfit item or garment tag in this band (`price_band` accepted too)")
+    notify: bool = True
+
+    @field_validator("name", "query")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        cleaned = " ".join(value.split())
+        return cleaned or None
+
+    @model_validator(mode="after")
+    def _named(self) -> SavedFilterCreate:
+        if not self.name:
+            raise ValueError("name must not be blank")
+        return self
+
+    def post_filter(self) -> PostFilter:
+        return PostFilter.model_validate(self.values())
+
+
+class SavedFilterRead(BaseModel):
+    id: int
+    name: str
+    query: str | None = None
+    occasion: str | None = None
+    season: str | None = None
+    weather: str | None = None
+    formality: str | None = None
+    price: str | None = None
+    price_band: str | None = Field(default=None, description="The same as `price` (api.md)")
+    max_price: str | None = None
+    notify: bool
+    match_count: int = Field(description="New posts that notified you through this filter")
+    last_matched_at: datetime | None = None
+    created_at: datetime
+
+
+class SavedFilterResponse(Envelope):
+    saved_filter: SavedFilterRead
+
+
+class SavedFilterListResponse(Envelope):
+    saved_filters: list[SavedFilterRead]
+    limit: int = Field(description="How many saved filters one account may keep")
+
+
+class SavedFilterPostsResponse(Envelope):
+    saved_filter: SavedFilterRead
+    posts: list[PostRead]
     pagination: Pagination
 
 

@@ -14,7 +14,9 @@ containing the viewer's muted words are left out before paging.
   names use pg_trgm (`word_similarity`, GIN `gin_trgm_ops` index).
 
 Operators: `colour:sage` (also `color:`, a name or #hex; matched on the nearest shipped colour
-name), `brand:zara`, `category:dress`, `tag:linen` / `#linen`.
+name), `brand:zara`, `category:dress`, `tag:linen` / `#linen`; and the outfit filters of
+`content.filters` — `occasion:work season:winter weather:rain formality:casual price:budget
+max_price:mid` — which filter posts like the query parameters of the same names.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
+from tanvi_social.content.access import visible_posts_clause
+from tanvi_social.content.filters import (
+    NO_FILTER,
+    PostFilter,
+    filter_clause,
+    merge_filters,
+    parse_filter,
+)
+from tanvi_social.core.errors import ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration import adapters
@@ -55,6 +66,7 @@ MAX_CANDIDATES = 500
 NAME_THRESHOLD = 0.3
 OPERATORS = {"colour": "colours", "color": "colours", "brand": "brands", "category": "categories",
              "tag": "tags"}
+FACET_OPERATORS = ("occasion", "season", "weather", "formality", "price", "max_price")
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 _OP = re.compile(r'(\w+):("([^"]*)"|(\S+))')
 
@@ -69,9 +81,11 @@ PG_VECTOR = ("setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
 class ParsedQuery:
     words: list[str] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)  # column -> phrases
+    post_filter: PostFilter = NO_FILTER  # outfit filters (`season:winter`, …)
 
     @property
     def empty(self) -> bool:
+        """No text to match (outfit filters are not text)."""
         return not self.words and not self.filters
 
 
@@ -80,14 +94,21 @@ def _words(value: str) -> list[str]:
 
 
 def parse_query(q: str) -> ParsedQuery:
-    """Split operators (`brand:zara`, `colour:"dusty rose"`, `#linen`) from free words."""
+    """Split operators (`brand:zara`, `colour:"dusty rose"`, `#linen`, `season:winter`) from
+    free words. An outfit operator with an unknown value is a 422 (`invalid_filter`); one given
+    twice with different values is a 422 (`conflicting_filter`)."""
     parsed = ParsedQuery()
     rest = q
+    facets: list[PostFilter] = []
     for m in _OP.finditer(q):
         op = m.group(1).lower()
+        value = (m.group(3) if m.group(3) is not None else m.group(4)).strip()
+        if op in FACET_OPERATORS:
+            facets.append(parse_filter({op: value.lower()}, loc=("query", "q")))
+            rest = rest.replace(m.group(0), " ")
+            continue
         if op not in OPERATORS:
             continue
-        value = (m.group(3) if m.group(3) is not None else m.group(4)).strip()
         column = OPERATORS[op]
         phrases: list[str] = []
         if column == "colours":
@@ -104,6 +125,8 @@ def parse_query(q: str) -> ParsedQuery:
             parsed.filters.setdefault("tags", []).append(" ".join(_words(token)))
         else:
             parsed.words.extend(_words(token))
+    for f in facets:
+        parsed.post_filter = merge_filters(parsed.post_filter, f)
     return parsed
 
 
@@ -304,20 +327,26 @@ def _pg_tsquery(words: list[str]) -> str:
     return " & ".join(f"{p}:*" for p in parts)
 
 
-def _text_candidates(session: Session, kind: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
-    """(ref_id, relevance ≥ 0) of documents of a kind matching the words and operators."""
+def _text_candidates(session: Session, kind: str, parsed: ParsedQuery,
+                     ref_id: int | None = None) -> list[tuple[int, float]]:
+    """(ref_id, relevance ≥ 0) of documents of a kind matching the words and operators
+    (only the document of `ref_id` when given)."""
     if parsed.empty:
         return []
     dialect = session.get_bind().dialect.name
+    one = "" if ref_id is None else " AND d.ref_id = :rid"
     if dialect == "sqlite":
         rows = session.execute(text(
             "SELECT d.ref_id, bm25(fts_search, 10.0, 2.0, 5.0, 4.0, 3.0, 3.0) AS r, d.popularity "
             "FROM fts_search JOIN search_documents d ON d.id = fts_search.rowid "
-            "WHERE fts_search MATCH :m AND d.kind = :k ORDER BY r LIMIT :n"),
-            {"m": _sqlite_match(parsed), "k": kind, "n": MAX_CANDIDATES}).all()
+            f"WHERE fts_search MATCH :m AND d.kind = :k{one} ORDER BY r LIMIT :n"),
+            {"m": _sqlite_match(parsed), "k": kind, "n": MAX_CANDIDATES, "rid": ref_id}).all()
         return [(r[0], -float(r[1]) * (1 + 0.1 * math.log1p(r[2] or 0))) for r in rows]
     conditions = ["d.kind = :k"]
     params: dict[str, Any] = {"k": kind, "n": MAX_CANDIDATES}
+    if ref_id is not None:
+        conditions.append("d.ref_id = :rid")
+        params["rid"] = ref_id
     rank = "0"
     tsq = _pg_tsquery(parsed.words)
     if tsq:
@@ -377,10 +406,35 @@ def word_similarity(needle: str, name: str) -> float:
     return max((trigram_similarity(needle, p) for p in parts), default=0.0)
 
 
-def search(session: Session, viewer_id: int | None, q: str, kind: str,
-           params: PageParams) -> tuple[list[SearchHit], int, ParsedQuery]:
-    """Ranked, visibility-checked hits of one kind, paged."""
+def post_matches(session: Session, post_id: int, q: str) -> bool:
+    """Whether the post's search document matches the text of a query (its words and text
+    operators; outfit operators are the caller's business). Used by saved filters."""
     parsed = parse_query(q)
+    if parsed.empty:
+        return True
+    return bool(_text_candidates(session, "post", parsed, ref_id=post_id))
+
+
+def matching_post_ids(session: Session, q: str) -> list[int] | None:
+    """Ids of the posts (at most MAX_CANDIDATES, best first) whose search document matches
+    the text of a query; None when the query has no text (only outfit operators)."""
+    parsed = parse_query(q)
+    if parsed.empty:
+        return None
+    return [i for i, _ in _text_candidates(session, "post", parsed)]
+
+
+def search(session: Session, viewer_id: int | None, q: str, kind: str,
+           params: PageParams, facets: PostFilter = NO_FILTER,
+           ) -> tuple[list[SearchHit], int, ParsedQuery]:
+    """Ranked, visibility-checked hits of one kind, paged. Outfit filters (query parameters
+    and in-query operators, merged) apply to posts only."""
+    parsed = parse_query(q)
+    parsed.post_filter = merge_filters(facets, parsed.post_filter)
+    if parsed.post_filter.active and kind != "posts":
+        raise ValidationFailed("Outfit filters apply to posts only",
+                               code="filter_not_applicable",
+                               details=[{"loc": ["query", "type"], "msg": "use type=posts"}])
     if kind == "posts":
         hits = _search_posts(session, viewer_id, parsed)
     elif kind == "profiles":
@@ -394,17 +448,36 @@ def search(session: Session, viewer_id: int | None, q: str, kind: str,
     return _present(session, viewer_id, page), total, parsed
 
 
+def _filtered_only(session: Session, viewer_id: int | None,
+                   f: PostFilter) -> list[tuple[int, float]]:
+    """No text, only outfit filters: the newest matching posts the viewer may see."""
+    from tanvi_social.content.models import Post
+
+    ids = session.scalars(
+        select(Post.id).where(visible_posts_clause(session, viewer_id), Post.is_draft.is_(False),
+                              Post.repost_of_id.is_(None), filter_clause(f))
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(MAX_CANDIDATES))
+    return [(i, 0.0) for i in ids]
+
+
 def _search_posts(session: Session, viewer_id: int | None,
                   parsed: ParsedQuery) -> list[SearchHit]:
+    from tanvi_social.content.models import Post
     from tanvi_social.inspiration.present import visible_ids
 
-    found = _text_candidates(session, "post", parsed)
-    visible = visible_ids(session, viewer_id, [i for i, _ in found])
+    f = parsed.post_filter
+    if parsed.empty and f.active:
+        found = _filtered_only(session, viewer_id, f)
+        visible = {i for i, _ in found}
+    else:
+        found = _text_candidates(session, "post", parsed)
+        visible = visible_ids(session, viewer_id, [i for i, _ in found])
+        if f.active and visible:
+            visible = set(session.scalars(select(Post.id).where(
+                Post.id.in_(visible), filter_clause(f))))
     if viewer_id is not None:
         muted = graph.muted_ids(session, viewer_id)
         if muted and visible:
-            from tanvi_social.content.models import Post
-
             visible -= set(session.scalars(select(Post.id).where(
                 Post.id.in_(visible), Post.author_id.in_(muted))))
         from tanvi_social.content.muting import muted_post_ids, viewer_matcher
@@ -413,6 +486,7 @@ def _search_posts(session: Session, viewer_id: int | None,
                                   visible)
     hits = [SearchHit(type="post", id=i, title="", score=round(s, 6)) for i, s in found
             if i in visible]
+    # filter-only results all score 0: newest (highest id) first
     hits.sort(key=lambda h: (-h.score, -h.id))
     return hits
 

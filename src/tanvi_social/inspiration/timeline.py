@@ -31,6 +31,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import followed_authors_clause, visible_posts_clause
+from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause
 from tanvi_social.content.models import Post
 from tanvi_social.content.muting import TextMatcher, viewer_matcher
 from tanvi_social.core.pagination import decode_cursor, encode_cursor
@@ -161,9 +162,10 @@ def _filtered_posts(session: Session, ctx: ViewerContext, ids: Sequence[int]) ->
     return [found[i] for i in ids if i in found]
 
 
-def computed_page(session: Session, viewer_id: int, cursor: str | None,
-                  limit: int) -> tuple[list[FeedItem], str | None]:
-    """Embedded mode: one indexed query per round (normally one round)."""
+def computed_page(session: Session, viewer_id: int, cursor: str | None, limit: int,
+                  facets: PostFilter = NO_FILTER) -> tuple[list[FeedItem], str | None]:
+    """Embedded mode (and every filtered timeline): one indexed query per round (normally
+    one round); an outfit filter is part of that query, a repost matching by its original."""
     ctx = viewer_context(session, viewer_id)
     authors = sorted({*ctx.authors, *ctx.celebrities} - ctx.excluded)
     position = decode_cursor(cursor) if cursor else None
@@ -172,6 +174,8 @@ def computed_page(session: Session, viewer_id: int, cursor: str | None,
         return items, None
     # every author is followed (or the viewer): the followers' form of the visibility rule
     clause = followed_authors_clause(session, viewer_id, ctx.following, authors)
+    if facets.active:
+        clause = and_(clause, filter_clause(facets, include_reposts=True))
     batch = limit + 1
     for _ in range(MAX_ROUNDS):
         posts = [row[0] for row in _newest(
@@ -305,9 +309,16 @@ async def redis_page(platform: Any, viewer_id: int, cursor: str | None,
     return items, encode_cursor(*position) if position else None
 
 
-async def home_timeline(platform: Any, viewer_id: int, cursor: str | None,
-                        limit: int) -> tuple[list[FeedItem], str | None, str]:
-    """The page, its next cursor and which path produced it ('redis' or 'computed')."""
+async def home_timeline(platform: Any, viewer_id: int, cursor: str | None, limit: int,
+                        facets: PostFilter = NO_FILTER) -> tuple[list[FeedItem], str | None, str]:
+    """The page, its next cursor and which path produced it ('redis' or 'computed').
+
+    A filtered timeline is always computed: the filter belongs in the indexed query, whereas
+    filtering the fanned-out set afterwards could scan all of it for a rare match.
+    """
+    if facets.active:
+        items, nxt = await platform.db.read(computed_page, viewer_id, cursor, limit, facets)
+        return items, nxt, "computed"
     if platform.redis is not None:
         try:
             items, nxt = await redis_page(platform, viewer_id, cursor, limit)

@@ -1,4 +1,5 @@
-"""Event subscriptions: search index sync, timeline fan-out; the trend job; GDPR handlers.
+"""Event subscriptions: search index sync, timeline fan-out, saved-filter notifications; the
+trend job; GDPR handlers.
 
 Posts are (re)indexed off the request path: `post.created` / `post.updated` add the post id to
 a coalesced `inspiration.index_posts` job (core.jobs), which indexes every post queued in the
@@ -16,7 +17,7 @@ from typing import Any
 from tanvi_social.core.jobs import enqueue_coalesced, register_job
 from tanvi_social.core.platform import Platform
 from tanvi_social.core.time import utcnow
-from tanvi_social.inspiration import adapters, gdpr, search, tasks, timeline
+from tanvi_social.inspiration import adapters, gdpr, saved_filters, search, tasks, timeline
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def setup(platform: Platform) -> None:
     async def on_post_created(event: Any) -> None:
         await enqueue_coalesced(platform, INDEX_POSTS_JOB, event.post_id)
         await timeline.fan_out(platform, event.post_id, event.author_id)
+        await saved_filters.on_post_created(platform, event.post_id)
 
     async def on_post_updated(event: Any) -> None:
         await enqueue_coalesced(platform, INDEX_POSTS_JOB, event.post_id)
@@ -67,3 +69,4 @@ def setup(platform: Platform) -> None:
     register_job("inspiration.index_missing_posts", index_missing_job,
                  every_seconds=INDEX_MISSING_EVERY_SECONDS)
     tasks.register(platform)
+    saved_filters.register(platform)

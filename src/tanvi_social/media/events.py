@@ -24,3 +24,12 @@ class MediaFilesReleased(DomainEvent):
 
     name: str = field(default="media.files_released", init=False)
     digests: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaTagsChanged(DomainEvent):
+    """Garment tags were added to or removed from an image (posts showing it refresh what
+    they are filtered by)."""
+
+    name: str = field(default="media.tags_changed", init=False)
+    media_id: int

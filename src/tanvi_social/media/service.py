@@ -26,7 +26,7 @@ from tanvi_social.media.colors import (
     resolve_colour,
     rgb_to_hex,
 )
-from tanvi_social.media.events import MediaFilesReleased, MediaUploaded
+from tanvi_social.media.events import MediaFilesReleased, MediaTagsChanged, MediaUploaded
 from tanvi_social.media.models import Media, MediaHashBand, MediaTag
 from tanvi_social.media.processing import ProcessedImage, grid_distance, hamming, hash_bands
 from tanvi_social.media.schemas import (
@@ -367,6 +367,7 @@ def add_tag(session: Session, owner_id: int, media_id: int, data: TagCreate,
     )
     session.add(tag)
     session.flush()
+    record_event(session, MediaTagsChanged(media_id=media_id))
     return _tag_read(tag)
 
 
@@ -389,13 +390,17 @@ def delete_tag(session: Session, owner_id: int, media_id: int, tag_id: int) -> N
         delete(MediaTag).where(MediaTag.id == tag_id, MediaTag.media_id == media_id))
     if deleted.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("Tag not found", code="tag_not_found")
+    record_event(session, MediaTagsChanged(media_id=media_id))
 
 
 def clear_tags(session: Session, owner_id: int, media_id: int) -> int:
     """Remove every tag from one's own photo; returns how many."""
     owned_media(session, owner_id, media_id)
     result = session.execute(delete(MediaTag).where(MediaTag.media_id == media_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    removed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if removed:
+        record_event(session, MediaTagsChanged(media_id=media_id))
+    return removed
 
 
 def tags_for(session: Session, media_ids: Iterable[int]) -> dict[int, list[TagRead]]:

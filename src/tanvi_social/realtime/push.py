@@ -45,7 +45,7 @@ MAX_SUBSCRIPTIONS_PER_USER = 20
 TITLES = {"like": "New like", "reaction": "New reaction", "comment": "New comment",
           "reply": "New reply", "follow": "New follower", "follow_request": "Follow request",
           "mention": "You were mentioned", "message": "New message",
-          "share": "Your post was shared"}
+          "share": "Your post was shared", "saved_filter_match": "A new look for your filter"}
 
 
 def _b64url(data: bytes) -> str:

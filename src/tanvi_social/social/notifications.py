@@ -38,7 +38,7 @@ from tanvi_social.social.models import (
 NOTIFICATION_TYPES = [
     "follow", "follow_request", "follow_approved", "like", "comment", "reply", "mention",
     "share", "save", "challenge", "event", "community", "mentorship", "message", "moderation",
-    "system", "remix",
+    "system", "remix", "saved_filter_match",
 ]
 # Types folded per target while unread; the others (requests, mentions, …) stay one per event.
 GROUPED_TYPES = {"follow", "like", "comment", "reply", "share", "save", "comment_like", "vote",
@@ -62,6 +62,7 @@ _TEMPLATES = {
     "rsvp": "{actors} answered your {target}",
     "community_join": "{actors} joined your {target}",
     "remix": "{actors} remixed your {target}",
+    "saved_filter_match": "{actors} posted a look matching your saved filter",
 }
 
 
