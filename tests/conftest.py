@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -162,6 +163,7 @@ def _clean_tables(database_url: str) -> None:
     with engine.begin() as conn:
         if database_url.startswith("postgresql"):
             names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))  # an error, not a hang
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(tables):
@@ -179,11 +181,18 @@ def _cleaner_engine(database_url: str) -> Any:
     return _engines[database_url]
 
 
-async def reset_state(database_url: str, harness: AppHarness | None) -> None:
-    """Empty tables (reference tables kept), an empty cache and fresh limits."""
+async def _drain_all() -> None:
     for running in list(_RUNNING):
         await running.drain_background()
-    _clean_tables(database_url)
+
+
+async def reset_state(database_url: str, harness: AppHarness | None) -> None:
+    """Empty tables (reference tables kept), an empty cache and fresh limits."""
+    await _drain_all()
+    # Off the event loop: a unit of work still in flight (a late job, a request a test left
+    # running) can finish its transaction instead of waiting for a loop blocked on TRUNCATE.
+    await asyncio.to_thread(_clean_tables, database_url)
+    await _drain_all()
     if harness is not None:
         await harness.platform.cache.clear()
         harness.platform.cache.stats.reset()
