@@ -4,7 +4,8 @@
     .venv/bin/python bench/probe_paths.py --database postgresql://postgres@127.0.0.1:5432/<empty>
 
 The real app in process (all domains, middleware, auth; rate limits off) over an ASGI transport,
-one client, so nothing queues: for each path it reports the process CPU time per request (less
+one client, so nothing queues (`--direct`: the ASGI app is called without any HTTP client, so
+only the server's work is measured): for each path it reports the process CPU time per request (less
 sensitive to other jobs on a shared machine than wall-clock throughput, though not immune) and
 the number of SQL statements the request executed, counted on the engine, including the
 statements of event consumers and of the background jobs the requests queued (the clock stops
@@ -25,10 +26,69 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_content import ITEMS, fast_users
+
+
+class DirectResponse:
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status_code = status
+        self.text = body.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return orjson.loads(self.text)
+
+
+class DirectClient:
+    """Calls the ASGI app itself (no HTTP client in the measurement): what the server spends."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                      json: Any = None) -> DirectResponse:
+        body = orjson.dumps(json) if json is not None else b""
+        raw = [(b"host", b"probe")]
+        raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+        if json is not None:
+            raw += [(b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode())]
+        path, _, query = path.partition("?")
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
+                 "root_path": "", "query_string": query.encode(), "headers": raw,
+                 "client": ("127.0.0.1", 1), "server": ("probe", 80), "app": self.app}
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        status, chunks = 500, []
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return DirectResponse(status, b"".join(chunks))
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> DirectResponse:
+        return await self.request("GET", path, headers)
+
+    async def post(self, path: str, json: Any = None,
+                   headers: dict[str, str] | None = None) -> DirectResponse:
+        return await self.request("POST", path, headers, json)
 
 
 class StatementCounter:
@@ -93,6 +153,8 @@ async def probe(args: argparse.Namespace) -> None:
                     like_posts.append(r.json()["post"]["id"])
                 await jobs.drain()
                 viewers = users[1:41]
+                if args.direct:
+                    client = DirectClient(app)  # type: ignore[assignment]
                 likers = iter(users[41:])
                 n = args.requests
                 scenarios: dict[str, Any] = {
@@ -113,7 +175,8 @@ async def probe(args: argparse.Namespace) -> None:
                 expect = {"create": 201, "like": 201}
                 only = set(args.only.split(",")) if args.only else set(scenarios)
                 print(f"probe: {'PostgreSQL' if not db.is_sqlite else 'SQLite'}, {n} requests "
-                      f"each, one at a time; load average {os.getloadavg()}")
+                      f"each, one at a time, {'ASGI direct' if args.direct else 'httpx'}; "
+                      f"load average {os.getloadavg()}")
                 ceiling_cpu = None
                 for name, call in scenarios.items():
                     if name not in only and name != "ceiling":
@@ -174,6 +237,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--only", help="comma-separated: read,create,like,home,foryou")
     parser.add_argument("--database", help="an empty PostgreSQL database URL (default SQLite)")
+    parser.add_argument("--direct", action="store_true",
+                        help="call the ASGI app directly (server cost only, no HTTP client)")
     parser.add_argument("--statements", action="store_true",
                         help="list the statements run per request")
     parser.add_argument("--profile", help="cProfile (CPU clock) one scenario after measuring it")

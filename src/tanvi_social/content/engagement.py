@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,7 @@ from tanvi_social.content.schemas import (
     ShareRead,
     ShareRequest,
 )
-from tanvi_social.core.db import record_event
+from tanvi_social.core.db import UTCDateTime, record_event
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
@@ -43,12 +43,14 @@ from tanvi_social.social.notifications import notify
 # --- reactions ---------------------------------------------------------------------------------
 
 
+_COUNTS = (select(Reaction.reaction_type, func.count())
+           .where(Reaction.post_id == bindparam("post_id")).group_by(Reaction.reaction_type))
+
+
 def reaction_counts(session: Session, post_id: int) -> ReactionCounts:
     """Exact counts by type, from the reactions themselves."""
     counts = ReactionCounts()
-    for kind, n in session.execute(select(Reaction.reaction_type, func.count())
-                                   .where(Reaction.post_id == post_id)
-                                   .group_by(Reaction.reaction_type)):
+    for kind, n in session.execute(_COUNTS, {"post_id": post_id}):
         if kind in ReactionCounts.model_fields:
             setattr(counts, kind, int(n))
         counts.total += int(n)
@@ -86,12 +88,22 @@ def react(session: Session, user_id: int, post_id: int, reaction_type: str
 def _insert_reaction(session: Session, post_id: int, user_id: int, kind: str) -> bool:
     """Insert the reaction unless (post, user) already has one: one statement, no savepoint
     (`INSERT ... ON CONFLICT DO NOTHING RETURNING`, SQLite and PostgreSQL). True if inserted."""
-    table = cast(Table, Reaction.__table__)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(post_id=post_id, user_id=user_id, reaction_type=kind,
-                                created_at=utcnow())
-    stmt = stmt.on_conflict_do_nothing(index_elements=[table.c.post_id, table.c.user_id])
-    return session.execute(stmt.returning(table.c.id)).first() is not None
+    dialect = session.get_bind().dialect.name
+    stmt = _INSERT_REACTION.get(dialect)
+    if stmt is None:  # built once per dialect
+        table = cast(Table, Reaction.__table__)
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = _INSERT_REACTION[dialect] = (
+            insert(table).values(post_id=bindparam("b_post"), user_id=bindparam("b_user"),
+                                 reaction_type=bindparam("b_kind"),
+                                 created_at=bindparam("b_at", type_=UTCDateTime()))
+            .on_conflict_do_nothing(index_elements=[table.c.post_id, table.c.user_id])
+            .returning(table.c.id))
+    return session.execute(stmt, {"b_post": post_id, "b_user": user_id, "b_kind": kind,
+                                  "b_at": utcnow()}).first() is not None
+
+
+_INSERT_REACTION: dict[str, Any] = {}
 
 
 def _result(session: Session, post_id: int, kind: str | None, like_count: int) -> ReactionResult:

@@ -146,20 +146,29 @@ def hot_score(likes: int, comments: int, shares: int, saves: int, published: dat
                  / HOT_HALF_LIFE_FACTOR, 6)
 
 
+_BUMP: dict[tuple[str, ...], Any] = {}
+_SET_HOT = update(cast(Table, Post.__table__)).where(
+    cast(Table, Post.__table__).c.id == bindparam("b_post")).values(
+    hot_score=bindparam("b_score"))
+
+
 def bump_counters(session: Session, post_id: int, **deltas: int) -> dict[str, int]:
     """Atomically add to the post's counters, refresh hot_score; returns the new counts."""
-    # Core UPDATEs: no ORM bulk-update bookkeeping on the hot path
-    posts = cast(Table, Post.__table__)
-    values = {name: posts.c[name] + delta for name, delta in deltas.items()}
-    row = session.execute(
-        update(posts).where(posts.c.id == post_id).values(**values)
-        .returning(posts.c.like_count, posts.c.comment_count, posts.c.share_count,
-                   posts.c.save_count, posts.c.published_at, posts.c.created_at)
-    ).one()
+    # Core UPDATEs built once per set of counters: no ORM bookkeeping, no statement building
+    names = tuple(sorted(deltas))
+    stmt = _BUMP.get(names)
+    if stmt is None:
+        posts = cast(Table, Post.__table__)
+        stmt = _BUMP[names] = (
+            update(posts).where(posts.c.id == bindparam("b_post"))
+            .values(**{name: posts.c[name] + bindparam(f"d_{name}") for name in names})
+            .returning(posts.c.like_count, posts.c.comment_count, posts.c.share_count,
+                       posts.c.save_count, posts.c.published_at, posts.c.created_at))
+    row = session.execute(stmt, {"b_post": post_id,
+                                 **{f"d_{name}": deltas[name] for name in names}}).one()
     published = row.published_at or row.created_at
-    session.execute(update(posts).where(posts.c.id == post_id).values(
-        hot_score=hot_score(row.like_count, row.comment_count, row.share_count, row.save_count,
-                            published)))
+    session.execute(_SET_HOT, {"b_post": post_id, "b_score": hot_score(
+        row.like_count, row.comment_count, row.share_count, row.save_count, published)})
     counts = {"likes": row.like_count, "comments": row.comment_count,
               "shares": row.share_count, "saves": row.save_count}
     record_event(session, PostEngagementChanged(post_id=post_id, counts=counts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,7 +60,29 @@ def issue_access_token(key: str, *, user_id: int, role: str, token_version: int,
     return jwt.encode(payload, key, algorithm=ALGORITHM), int(minutes * 60)
 
 
+# Tokens already verified (signature, issuer, audience, claims), by (key, token): a client sends
+# the same access token with every request for its lifetime, and checking it again costs more
+# than the rest of a cached read. Only the expiry can change its verdict, and it is checked on
+# every hit. Revocation (jti, token_version) is checked by the caller as before.
+VERIFIED_CACHE_SIZE = 4096
+_verified: dict[tuple[str, str], AccessClaims] = {}
+
+
 def decode_access_token(key: str, token: str) -> AccessClaims:
+    cached = _verified.get((key, token))
+    if cached is not None:
+        if cached.expires_at <= time.time() - CLOCK_SKEW_SECONDS:  # PyJWT's own test
+            _verified.pop((key, token), None)
+            raise Unauthorized("Token expired", code="token_expired")
+        return cached
+    claims = _decode_access_token(key, token)
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        _verified.pop(next(iter(_verified)))  # the oldest entry
+    _verified[(key, token)] = claims
+    return claims
+
+
+def _decode_access_token(key: str, token: str) -> AccessClaims:
     payload = _decode(key, token, audience=AUDIENCE, issuer=ISSUER,
                       required=["exp", "iat", "sub", "aud", "iss"])
     if payload.get("typ") != "access":

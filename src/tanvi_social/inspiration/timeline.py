@@ -92,11 +92,9 @@ def _before(cursor: Entry | None) -> Any:
 
 def viewer_context(session: Session, viewer_id: int) -> ViewerContext:
     """Who the viewer follows, split into fanned-out authors and celebrities, and who to drop."""
-    following = sorted(graph.following_ids(session, viewer_id))
-    celebs: list[int] = []
-    if following:
-        celebs = sorted(session.scalars(select(Profile.user_id).where(
-            Profile.user_id.in_(following), Profile.followers_count > FANOUT_LIMIT)))
+    followed, widely_followed = graph.following_split(session, viewer_id, FANOUT_LIMIT)
+    following = sorted(followed)
+    celebs = sorted(widely_followed)
     fanned = sorted({*following, viewer_id} - set(celebs))
     digest = hashlib.sha1(",".join(map(str, [*fanned, -1, *celebs])).encode(),
                           usedforsecurity=False).hexdigest()

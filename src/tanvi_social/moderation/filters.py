@@ -50,10 +50,12 @@ def match_rules(rules: list[tuple[str, str]], text: str) -> FilterDecision:
     return FilterDecision(action, matched)
 
 
+_RULES = select(FilterRule.pattern, FilterRule.action).order_by(FilterRule.id)  # built once
+
+
 def screen_text(session: Session, text: str | None) -> FilterDecision:
     """Check `text` against the configured word list."""
     if not text:
         return FilterDecision("allow", [])
-    rules = [(r.pattern, r.action) for r in session.execute(
-        select(FilterRule.pattern, FilterRule.action).order_by(FilterRule.id))]
+    rules = [(r.pattern, r.action) for r in session.execute(_RULES)]
     return match_rules(rules, text)

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, cast
 
-from sqlalchemy import Table, case, func, insert, select
+from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
+from tanvi_social.core.db import UTCDateTime
 from tanvi_social.core.time import as_utc, utcnow
 from tanvi_social.moderation.models import TextFingerprint
 from tanvi_social.moderation.textmatch import fold
@@ -62,6 +63,14 @@ def fingerprint(text: str) -> str | None:
     return hashlib.sha256(folded.encode()).hexdigest()
 
 
+_PRINTS = cast(Table, TextFingerprint.__table__)
+# built once: building a statement costs more than running it (see social/graph.py)
+_REPEATS = (select(func.count(), func.count(case((_PRINTS.c.user_id == bindparam("author"), 1))))
+            .where(_PRINTS.c.digest == bindparam("digest"),
+                   _PRINTS.c.created_at > bindparam("since", type_=UTCDateTime())))
+_REMEMBER = insert(_PRINTS)
+
+
 def check_post(session: Session, author_id: int, text: str | None) -> SpamDecision:
     """Judge a new post's text and remember its fingerprint (call inside the creating unit of work).
 
@@ -80,11 +89,10 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
     if digest is not None:
         now = utcnow()
         since = now - REPEAT_WINDOW
-        prints = cast(Table, TextFingerprint.__table__)
+        prints = _PRINTS
         # one indexed statement (digest, created_at) answers both repeat questions
-        everyone, own = session.execute(
-            select(func.count(), func.count(case((prints.c.user_id == author_id, 1))))
-            .where(prints.c.digest == digest, prints.c.created_at > since)).one()
+        everyone, own = session.execute(_REPEATS, {"author": author_id, "digest": digest,
+                                                   "since": since}).one()
         if own >= SELF_REPEAT_LIMIT:
             reasons.append("repeated_text")
             times = list(session.scalars(
@@ -98,7 +106,7 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
         if long_or_linked and (everyone or 0) + 1 >= GLOBAL_REPEAT_LIMIT:
             reasons.append("repeated_text_across_accounts")
             action = "hold"
-        session.execute(insert(prints).values(user_id=author_id, digest=digest, created_at=now))
+        session.execute(_REMEMBER, {"user_id": author_id, "digest": digest, "created_at": now})
     return SpamDecision(action, reasons, retry_after)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -20,13 +20,16 @@ class AuthorCard(BaseModel):
     is_verified: bool = False
 
 
+_CARDS = (select(User.id, User.username, User.is_verified, Profile.display_name,
+                 Profile.avatar_url)
+          .outerjoin(Profile, Profile.user_id == User.id)
+          .where(User.id.in_(bindparam("ids", expanding=True))))  # built once
+
+
 def author_cards(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorCard]:
     ids = set(user_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(User.id, User.username, User.is_verified, Profile.display_name, Profile.avatar_url)
-        .outerjoin(Profile, Profile.user_id == User.id).where(User.id.in_(ids))
-    )
+    rows = session.execute(_CARDS, {"ids": list(ids)})
     return {r.id: AuthorCard(id=r.id, username=r.username, display_name=r.display_name,
                              avatar_url=r.avatar_url, is_verified=r.is_verified) for r in rows}

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, String, bindparam, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from tanvi_social.core.db import record_event
+from tanvi_social.core.db import UTCDateTime, record_event
 from tanvi_social.core.errors import NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
@@ -76,29 +76,42 @@ def _type_enabled(session: Session, recipient_id: int, type: str) -> bool:
     return enabled is not False
 
 
+_R = bindparam("recipient", type_=Integer())
+_ACT = bindparam("actor", type_=Integer())
+_TYPE = bindparam("type", type_=String())
+# built once (building a statement costs more than running it): see social/graph.py
+_GATE = select(
+    exists(select(Block.id).where(or_((Block.blocker_id == _R) & (Block.blocked_id == _ACT),
+                                      (Block.blocker_id == _ACT) & (Block.blocked_id == _R)))),
+    exists(select(Mute.id).where(Mute.muter_id == _R, Mute.muted_id == _ACT)),
+    select(NotificationPreference.enabled).where(
+        NotificationPreference.user_id == _R, NotificationPreference.type == _TYPE)
+    .scalar_subquery())
+_COUNT_INTERACTION = (
+    update(Connection).where(Connection.follower_id == _ACT, Connection.target_id == _R,
+                             Connection.state == ConnectionState.ACCEPTED.value)
+    .values(interaction_count=Connection.interaction_count + 1,
+            last_interaction_at=bindparam("b_now", type_=UTCDateTime()))
+    .execution_options(synchronize_session=False))
+_OPEN_GROUP = (
+    select(Notification).where(
+        Notification.recipient_id == _R, Notification.type == _TYPE,
+        Notification.target_type == bindparam("target_type"),
+        Notification.target_id == bindparam("target_id"), Notification.is_read.is_(False))
+    .order_by(Notification.id.desc()).limit(1))
+
+
 def _gate(session: Session, recipient_id: int, actor_id: int, type: str) -> tuple[bool, bool]:
     """(actor hidden from the recipient: blocked either way or muted, type enabled), one
     statement instead of three on every notification."""
-    blocked = exists(select(Block.id).where(or_(
-        (Block.blocker_id == recipient_id) & (Block.blocked_id == actor_id),
-        (Block.blocker_id == actor_id) & (Block.blocked_id == recipient_id))))
-    muted = exists(select(Mute.id).where(Mute.muter_id == recipient_id,
-                                         Mute.muted_id == actor_id))
-    enabled = select(NotificationPreference.enabled).where(
-        NotificationPreference.user_id == recipient_id,
-        NotificationPreference.type == type).scalar_subquery()
-    row = session.execute(select(blocked, muted, enabled)).one()
+    row = session.execute(_GATE, {"recipient": recipient_id, "actor": actor_id,
+                                  "type": type}).one()
     return bool(row[0]) or bool(row[1]), row[2] is not False and row[2] != 0
 
 
 def _count_interaction(session: Session, actor_id: int, recipient_id: int) -> None:
-    session.execute(
-        update(Connection).where(Connection.follower_id == actor_id,
-                                 Connection.target_id == recipient_id,
-                                 Connection.state == ConnectionState.ACCEPTED.value)
-        .values(interaction_count=Connection.interaction_count + 1,
-                last_interaction_at=utcnow())
-        .execution_options(synchronize_session=False))
+    session.execute(_COUNT_INTERACTION, {"actor": actor_id, "recipient": recipient_id,
+                                         "b_now": utcnow()})
 
 
 def _muted_text(session: Session, recipient_id: int, texts: Sequence[str | None]) -> bool:
@@ -139,12 +152,17 @@ def notify(session: Session, *, recipient_id: int, actor_id: int | None, type: s
     note: Notification | None = None
     grouped = False
     if type in GROUPED_TYPES and target_id is not None and actor_id is not None:
-        note = session.scalar(
-            select(Notification).where(
-                Notification.recipient_id == recipient_id, Notification.type == type,
-                Notification.target_type == target_type, Notification.target_id == target_id,
-                Notification.is_read.is_(False))
-            .order_by(Notification.id.desc()).limit(1))
+        if target_type is not None:
+            note = session.scalar(_OPEN_GROUP, {"recipient": recipient_id, "type": type,
+                                                "target_type": target_type,
+                                                "target_id": target_id})
+        else:
+            note = session.scalar(
+                select(Notification).where(
+                    Notification.recipient_id == recipient_id, Notification.type == type,
+                    Notification.target_type.is_(None), Notification.target_id == target_id,
+                    Notification.is_read.is_(False))
+                .order_by(Notification.id.desc()).limit(1))
     if note is not None:
         actors = [a for a in (note.actor_ids or []) if a != actor_id]
         if len(actors) == len(note.actor_ids or []):
