@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
 
@@ -339,3 +340,29 @@ async def test_community_posts_follow_community_access(client: AsyncClient,
     assert r.json()["posts"] == []
     r = await client.get(f"/api/content/posts?community_id={cid}", headers=owner.headers)
     assert [p["id"] for p in r.json()["posts"]] == [post["id"]]
+
+
+async def test_listing_total_is_capped_but_has_next_stays_right(
+        client: AsyncClient, factory: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past COUNT_CAP the listing's total is a lower bound; paging still reaches the end."""
+    from tanvi_social.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 5)
+    mia = await factory.user()
+    for i in range(8):
+        await make_post(client, mia, f"capped {i}")
+    first = (await client.get("/api/content/posts?per_page=2", headers=mia.headers)).json()
+    assert first["pagination"]["total"] == 6  # at least six: counted to the cap, plus one
+    assert first["pagination"]["has_next"] is True
+    seen = [p["id"] for p in first["posts"]]
+    page = 1
+    while True:
+        page += 1
+        body = (await client.get(f"/api/content/posts?per_page=2&page={page}",
+                                 headers=mia.headers)).json()
+        seen += [p["id"] for p in body["posts"]]
+        if not body["pagination"]["has_next"]:
+            break
+    assert page == 4
+    assert body["pagination"]["total"] == 8  # the last page counts exactly
+    assert len(set(seen)) == 8

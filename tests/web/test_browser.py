@@ -3,8 +3,9 @@
 A new user signs up, shares an outfit photo, sees it in her feed; a second user follows, likes and
 comments; the first sees the notification arrive live. A second flow turns on Web Push from the
 notifications page, sees a like arrive live in the open list, and follows that like's push through
-the service worker to the notification and its click. Screenshots at 390 × 844 (a phone) are kept
-in test-artifacts/browser/.
+the service worker to the notification and its click. A third opens a post's garment tags ("shop
+the look"), finds it by colour (`colour:sage`) and opens Style Wrapped with its card. Screenshots
+at 390 × 844 (a phone) are kept in test-artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -355,4 +356,116 @@ async def test_push_opt_in_live_notice_and_push_through_the_service_worker(
                 assert _subscriptions(database_url) == []
                 assert (await page.evaluate("window.__pushCalls"))["unsubscribed"] == 1
                 await browser.close()
+    assert errors == []
+
+
+def _solid_jpeg(rgb: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 800), rgb).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+async def _photo_post(api: httpx.AsyncClient, headers: dict[str, str], rgb: tuple[int, int, int],
+                      caption: str, tags: list[dict[str, Any]]) -> int:
+    r = await api.post("/api/media", headers=headers,
+                       files={"file": ("look.jpg", _solid_jpeg(rgb), "image/jpeg")})
+    assert r.status_code == 201, r.text
+    media_id = r.json()["media"]["id"]
+    for tag in tags:
+        r = await api.post(f"/api/media/{media_id}/tags", headers=headers, json=tag)
+        assert r.status_code == 201, r.text
+    r = await api.post("/api/content/posts", headers=headers,
+                       json={"caption": caption, "media_ids": [media_id]})
+    assert r.status_code == 201, r.text
+    post_id: int = r.json()["post"]["id"]
+    return post_id
+
+
+async def test_garment_tags_colour_search_and_style_wrapped(browser_executable: str,
+                                                             tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    wait = 10_000
+    env = _site_env(tmp_path)
+    errors: list[str] = []
+    with ServerProcess(env, log_path=tmp_path / "server.log") as server:
+        async with httpx.AsyncClient(base_url=server.url) as api, async_playwright() as p:
+            # Set-up through the API: a sage look with two garment tags, a navy one without.
+            _, ines = await _register(api, "ines_wears")
+            sage = await _photo_post(api, ines, (156, 175, 136), "Sage linen Sunday", [
+                {"x": 0.1, "y": 0.05, "w": 0.8, "h": 0.45, "category": "blazer", "brand": "Arket",
+                 "price_band": "mid_range", "link": "https://shop.example/arket-blazer"},
+                {"x": 0.2, "y": 0.55, "w": 0.6, "h": 0.4, "category": "trousers", "brand": "COS"}])
+            navy = await _photo_post(api, ines, (0, 0, 128), "Navy for the evening", [])
+
+            async def indexed() -> bool:  # the search index is written just after the commit
+                r = await api.get("/api/search", params={"q": "colour:sage"}, headers=ines)
+                return r.status_code == 200 and [h["id"] for h in r.json()["results"]] == [sage]
+
+            assert await _until(indexed), "the sage look never reached the search index"
+
+            browser = await p.chromium.launch(executable_path=browser_executable,
+                                              args=CHROMIUM_ARGS)
+            context = await browser.new_context(viewport={"width": 390, "height": 844},
+                                                base_url=server.url)
+            page = await context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto("/#/signin")
+            await page.get_by_label("Username or e-mail").fill("ines_wears")
+            await page.get_by_label("Password").fill("linen-sunday-2026")
+            await page.get_by_role("button", name="Sign in").click()
+            await expect(page.get_by_role("heading", name="Style Community")).to_be_visible(
+                timeout=wait)
+
+            # 1. The post shows its garment tags as "shop the look", brand first, colour measured.
+            await page.goto(f"/#/post/{sage}")
+            card = page.locator(f"article.post[data-post-id='{sage}']")
+            await expect(card.locator(".photo img.loaded")).to_have_count(1, timeout=wait)
+            shop = card.get_by_role("region", name="Shop the look")
+            await expect(shop).to_be_visible(timeout=wait)
+            rows = shop.locator("li")
+            await expect(rows).to_have_count(2, timeout=wait)
+            await expect(rows.nth(0)).to_contain_text("Arket", timeout=wait)
+            await expect(rows.nth(0)).to_contain_text("blazer · sage · mid range")
+            await expect(rows.nth(1)).to_contain_text("COS")
+            shop_link = rows.nth(0).get_by_role("link", name="Shop")
+            await expect(shop_link).to_have_attribute("href", "https://shop.example/arket-blazer")
+            await expect(shop_link).to_have_attribute("rel", re.compile("noopener"))
+            await shop.evaluate("(el) => el.scrollIntoView({ block: 'center' })")
+            await page.screenshot(path=str(ARTIFACTS / "10-shop-the-look.png"))
+
+            # 2. Colour search from the search page: the sage look, not the navy one.
+            await page.get_by_role("link", name="Search").click()
+            await page.get_by_role("searchbox", name="Search").fill("colour:sage")
+            await page.get_by_role("button", name="Search", exact=True).click()
+            await expect(page).to_have_url(re.compile(r"#/search\?q=colour%3Asage$"))
+            results = page.locator("#main article.post")
+            await expect(results).to_have_count(1, timeout=wait)
+            await expect(results.first).to_have_attribute("data-post-id", str(sage))
+            await expect(results.first).to_contain_text("Sage linen Sunday")
+            await expect(page.locator(f"article.post[data-post-id='{navy}']")).to_have_count(0)
+            await expect(results.first.locator(".photo img.loaded")).to_have_count(1, timeout=wait)
+            await page.screenshot(path=str(ARTIFACTS / "11-colour-search.png"))
+
+            # 3. Style Wrapped from her own profile: figures, colours, brands and the card image
+            # (fetched with the bearer token, shown from a blob: URL).
+            await page.get_by_role("link", name="Your profile").click()
+            await page.get_by_role("link", name="Style Wrapped").click()
+            wrapped = page.locator("section.wrapped")
+            await expect(wrapped).to_be_visible(timeout=wait)
+            looks = wrapped.locator(".stats > div").filter(has_text="looks")
+            await expect(looks.locator("b")).to_have_text("2", timeout=wait)
+            await expect(wrapped.locator(".wrapped-colours")).to_contain_text("sage")
+            await expect(wrapped.locator(".wrapped-colours")).to_contain_text("navy")
+            await expect(wrapped).to_contain_text("Arket")
+            card_img = page.get_by_role("img", name=re.compile("^Style Wrapped card for "))
+            await expect(card_img).to_have_attribute("src", re.compile("^blob:"), timeout=wait)
+            await page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                                         arg=await card_img.element_handle(), timeout=wait)
+            assert await card_img.evaluate("(img) => [img.naturalWidth, img.naturalHeight]") == [
+                1080, 1350]
+            await expect(page.get_by_role("link", name="Download card")).to_be_visible()
+            await card_img.scroll_into_view_if_needed()
+            await page.screenshot(path=str(ARTIFACTS / "12-style-wrapped.png"))
+            await browser.close()
     assert errors == []

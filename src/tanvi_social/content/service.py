@@ -51,7 +51,7 @@ from tanvi_social.core.errors import (
     RateLimited,
     ValidationFailed,
 )
-from tanvi_social.core.pagination import PageParams
+from tanvi_social.core.pagination import PageParams, count_capped
 from tanvi_social.core.time import utcnow
 from tanvi_social.media import service as media_service
 from tanvi_social.media.schemas import MediaRead
@@ -675,7 +675,7 @@ def list_posts(session: Session, viewer_id: int | None, filters: PostFilters,
         q = q.where(filter_clause(filters.facets, include_reposts=True))
     if filters.post_ids is not None:
         q = q.where(Post.id.in_(list(filters.post_ids)))
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    total = count_capped(session, q, page)
     if filters.sort == "hot":
         q = q.order_by(desc(Post.hot_score), desc(Post.id))
     elif filters.sort == "top":

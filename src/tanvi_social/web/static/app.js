@@ -343,8 +343,30 @@ async function profileView(id) {
 async function postView(id) {
   const box = h("div", { class: "feed" }, h("p", { class: "empty" }, "Loading…"));
   page("home", "Post", box);
-  try { const data = await api(`/api/content/posts/${id}`); box.replaceChildren(postCard(data.post)); }
-  catch (e) { box.replaceChildren(h("p", { class: "empty" }, e.status === 404 ? "This post is not available." : e.message)); }
+  try {
+    const data = await api(`/api/content/posts/${id}`);
+    const card = postCard(data.post);
+    box.replaceChildren(card);
+    const shop = await api(`/api/content/posts/${id}/shop`).catch(() => ({ items: [] }));
+    const list = shopTheLook(shop.items || []);
+    if (list) card.querySelector(".actions").before(list);
+  } catch (e) { box.replaceChildren(h("p", { class: "empty" }, e.status === 404 ? "This post is not available." : e.message)); }
+}
+
+// The garments tagged on the photo ("shop the look"), plus outfit items that carry a shop link
+// (the others are already in the card's item list).
+function shopTheLook(items) {
+  const shown = items.filter((i) => i.source === "photo_tag" || i.link);
+  if (!shown.length) return null;
+  return h("section", { class: "shop", "aria-label": "Shop the look" },
+    h("h3", {}, "Shop the look"),
+    h("ul", { class: "shop-list" }, shown.map((i) => h("li", {},
+      h("span", { class: "swatch", title: i.colour || "", style: `background:${/^#[0-9a-fA-F]{6}$/.test(i.colour_hex || "") ? i.colour_hex : "#ccc"}` }),
+      h("span", { class: "shop-what" }, h("b", {}, i.brand || i.name || i.category),
+        h("span", { class: "muted" }, [i.brand ? i.name || i.category : null, i.colour,
+          i.price_band?.replaceAll("_", " "), i.fit && `fits ${i.fit}`].filter(Boolean).join(" · "))),
+      /^https?:\/\//.test(i.link || "") ? h("a", { class: "btn secondary", href: i.link, target: "_blank",
+        rel: "noopener noreferrer nofollow" }, "Shop") : null))));
 }
 
 // ---------- style wrapped ----------
@@ -500,8 +522,9 @@ async function searchView(query) {
   if (!query) { results.append(h("p", { class: "empty" }, "Find outfits by caption, brand, #hashtag or colour:sage.")); return; }
   try {
     const data = await api(`/api/search?q=${encodeURIComponent(query)}`);
-    const posts = data.results?.posts || data.posts || [];
-    const people = data.results?.profiles || data.profiles || [];
+    const hits = Array.isArray(data.results) ? data.results : [];
+    const posts = hits.filter((x) => x.type === "post" && x.post).map((x) => x.post);
+    const people = hits.filter((x) => x.type === "profile" && x.user).map((x) => x.user);
     results.replaceChildren(
       ...people.map((p) => h("a", { class: "card notice", href: `#/u/${p.user_id || p.id}` }, avatar(p), displayName(p))),
       ...posts.map((p) => postCard(p)));
