@@ -279,3 +279,37 @@ class TestAuthorisation:
         bad = await client.get(f"{POSTS}/{pid}", headers={"Authorization": "Token x"})
         assert bad.status_code == 401
         assert bad.json()["code"] == "invalid_token"
+
+
+@pytest.mark.redis
+class TestSharedRedisCache:
+    async def test_two_workers_sharing_redis_serve_fresh_flags_and_authorisation(
+            self, make_harness: Any, redis_url: str) -> None:
+        """Writes on one worker, reads on the other: the pieces live in the shared Redis."""
+        a, b = await make_harness(redis_url=redis_url), await make_harness(redis_url=redis_url)
+        assert a.platform.cache.backend == b.platform.cache.backend == "redis"
+        factory = Factory(a.platform)
+        mia, ana = await factory.user("mia"), await factory.user("ana")
+        async with a.client() as on_a, b.client() as on_b:
+            pid = (await make_post(on_a, mia, "two workers"))["id"]
+            assert (await read(on_b, pid, ana)).status_code == 200
+            with statements(b.platform) as seen:
+                hit = await read(on_b, pid, ana)
+            assert hit.headers["x-cache"] == "hit"
+            assert seen == []
+            assert (await on_a.post(f"{POSTS}/{pid}/likes", json={"like_type": "like"},
+                                    headers=ana.headers)).status_code == 201
+            card = (await read(on_b, pid, ana)).json()["post"]
+            assert (card["viewer"]["liked"], card["like_count"]) == (True, 1)
+            assert (await on_a.delete(f"{POSTS}/{pid}/likes",
+                                      headers=ana.headers)).status_code == 200
+            card = (await read(on_b, pid, ana)).json()["post"]
+            assert (card["viewer"]["liked"], card["like_count"]) == (False, 0)
+            await block(on_a, mia, ana)
+            assert (await read(on_b, pid, ana)).status_code == 404
+            assert (await on_a.delete(f"{S}/blocks/{ana.id}",
+                                      headers=mia.headers)).status_code == 200
+            assert (await read(on_b, pid, ana)).status_code == 200
+            assert (await on_a.delete(f"{POSTS}/{pid}", headers=mia.headers)).status_code == 200
+            assert (await read(on_b, pid, ana)).status_code == 404
+            assert (await read(on_b, pid)).status_code == 404
