@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -68,6 +68,18 @@ MAX_MENTIONS = 20
 HOT_EPOCH = 1_700_000_000  # seconds; any fixed origin works, it only shifts every score
 HOT_HALF_LIFE_FACTOR = 45_000  # seconds of recency worth one decade (×10) of engagement
 SHARE_PATH = "/p/{id}"
+
+# Other domains' answers, inside the unit of work that publishes a post, to "does this post
+# concern you?": name -> fn(session, post, its filter values). The names that answer yes travel
+# in `PostCreated.interested`, so a `post.created` consumer with nothing to do skips its own
+# unit of work (inspiration's saved filters register one: inspiration/wiring.py).
+PublishWatcher = Callable[[Session, Post, frozenset[str]], bool]
+PUBLISH_WATCHERS: dict[str, PublishWatcher] = {}
+
+
+def watch_publish(name: str, watcher: PublishWatcher) -> None:
+    """Register (or replace) the publish watcher `name`."""
+    PUBLISH_WATCHERS[name] = watcher
 
 
 # --- helpers shared by the other content modules --------------------------------------------
@@ -421,13 +433,15 @@ def _notify_mentions(session: Session, post: Post, mentions: Iterable[dict[str, 
                    text=post_texts(post.title, post.caption, post.hashtags, post.style_tags))
 
 
-def _on_publish(session: Session, post: Post) -> None:
+def _on_publish(session: Session, post: Post, facets: frozenset[str]) -> None:
     if post.post_type != PostType.REPOST.value:
         adjust_posts_count(session, post.author_id, 1)
+    interested = tuple(name for name, watcher in PUBLISH_WATCHERS.items()
+                       if watcher(session, post, facets))
     record_event(session, PostCreated(post_id=post.id, author_id=post.author_id,
                                       visibility=post.visibility, hashtags=list(post.hashtags),
                                       community_id=post.community_id,
-                                      repost_of_id=post.repost_of_id))
+                                      repost_of_id=post.repost_of_id, interested=interested))
     record_activity(session, user_id=post.author_id, type="create", target_type="post",
                     target_id=post.id)
     _notify_mentions(session, post, post.mentions or [])
@@ -480,9 +494,9 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     session.flush()
     _set_media(session, post, media, new=True)
     _set_hashtags(session, post, new=True)
-    refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
+    facets = refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
     if not post.is_draft:
-        _on_publish(session, post)
+        _on_publish(session, post, facets)
     flag_if_held(session, state, "post", post.id, user_id,
                  reason="duplicate_photo" if uncredited else (spam_reason or "filter"))
     session.flush()
@@ -551,10 +565,10 @@ def update_post(session: Session, user_id: int, post_id: int, data: PostUpdate,
         post.edited_at = now
     session.flush()
     _set_hashtags(session, post)
-    refresh_facets(session, post, media_ids=[m.id for m in media])
+    facets = refresh_facets(session, post, media_ids=[m.id for m in media])
     refresh_analysis(session, post, media)
     if was_draft and not post.is_draft:
-        _on_publish(session, post)
+        _on_publish(session, post, facets)
     elif not post.is_draft:
         new = [m for m in post.mentions or [] if m["id"] not in old_mentions]
         _notify_mentions(session, post, new)
