@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, desc, func, select, text, update
+from sqlalchemy import Table, bindparam, delete, desc, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -407,14 +407,45 @@ def _needs_body(caption: str, media_ids: Sequence[int], outfit_items: Sequence[A
             details=[{"loc": ["body", "media_ids"], "msg": "add an image or a caption"}])
 
 
+_POSTS = cast(Table, Post.__table__)
+# Core INSERTs built once (no ORM unit-of-work bookkeeping on the create path)
+_INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
+_INSERT_HASHTAGS = insert(cast(Table, PostHashtag.__table__))
+
+
+def _insert_post(session: Session, post: Post) -> None:
+    """INSERT a new post with one Core statement instead of an ORM flush.
+
+    `post` stays a transient object (never in the session) that carries every column's value
+    as the row has it: a column left unset, or None, gets its default exactly as a flush would
+    apply it, and the new id is set on it. Nothing in the unit of work may expect it in the
+    session's identity map; `session.get(Post, id)` reads the row."""
+    values: dict[str, Any] = {}
+    state = post.__dict__
+    for column in _POSTS.c:
+        if column.primary_key:
+            continue
+        value = state.get(column.key)
+        if value is None and column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+            setattr(post, column.key, value)
+        elif column.key not in state:
+            setattr(post, column.key, None)
+        values[column.key] = value
+    post.id = session.execute(_INSERT_POST, values).scalar_one()
+
+
 def _set_hashtags(session: Session, post: Post, *, new: bool = False) -> None:
     if not new:  # a post created in this unit of work has no rows to replace
         session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
     if post.is_draft or post.deleted_at is not None:
         return
     stamp = post.published_at or post.created_at
-    for tag in post.hashtags or []:
-        session.add(PostHashtag(post_id=post.id, tag=tag[:100], created_at=stamp))
+    rows = [{"post_id": post.id, "tag": tag[:100], "created_at": stamp}
+            for tag in post.hashtags or []]
+    if rows:
+        session.execute(_INSERT_HASHTAGS, rows)
 
 
 def _set_media(session: Session, post: Post, media: Sequence[MediaRead], *,
@@ -490,8 +521,7 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     # analysed before the INSERT (its hashtag rows do not exist yet, so nothing to exclude):
     # the analysis goes in with the row instead of an UPDATE after it
     refresh_analysis(session, post, media)
-    session.add(post)
-    session.flush()
+    _insert_post(session, post)
     _set_media(session, post, media, new=True)
     _set_hashtags(session, post, new=True)
     facets = refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
