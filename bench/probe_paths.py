@@ -1,6 +1,6 @@
 """CPU time and SQL statements per request on the hot paths, one request at a time.
 
-    .venv/bin/python bench/probe_paths.py [--requests 200] [--only create,like]
+    .venv/bin/python bench/probe_paths.py [--requests 200] [--only create,text,like]
     .venv/bin/python bench/probe_paths.py --database postgresql://postgres@127.0.0.1:5432/<empty>
 
 The real app in process (all domains, middleware, auth; rate limits off) over an ASGI transport,
@@ -164,6 +164,10 @@ async def probe(args: argparse.Namespace) -> None:
                     "create": lambda i: client.post("/api/content/posts", json={
                         "caption": f"Look {i} #ootd #linen", "outfit_items": ITEMS,
                         "occasion": "brunch"}, headers=viewers[i % len(viewers)]),
+                    # caption only, as `python -m bench.run`'s text_posts
+                    "text": lambda i: client.post("/api/content/posts", json={
+                        "caption": f"bench outfit {i} #ootd #bench", "visibility": "public"},
+                        headers=viewers[i % len(viewers)]),
                     "like": lambda i: client.post(
                         f"/api/content/posts/{like_posts[i % len(like_posts)]}/likes",
                         headers=next(likers)),
@@ -172,7 +176,7 @@ async def probe(args: argparse.Namespace) -> None:
                     "foryou": lambda i: client.get("/api/inspiration/feed",
                                                    headers=viewers[i % len(viewers)]),
                 }
-                expect = {"create": 201, "like": 201}
+                expect = {"create": 201, "text": 201, "like": 201}
                 only = set(args.only.split(",")) if args.only else set(scenarios)
                 print(f"probe: {'PostgreSQL' if not db.is_sqlite else 'SQLite'}, {n} requests "
                       f"each, one at a time, {'ASGI direct' if args.direct else 'httpx'}; "
@@ -235,7 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--only", help="comma-separated: read,create,like,home,foryou")
+    parser.add_argument("--only", help="comma-separated: read,create,text,like,home,foryou")
     parser.add_argument("--database", help="an empty PostgreSQL database URL (default SQLite)")
     parser.add_argument("--direct", action="store_true",
                         help="call the ASGI app directly (server cost only, no HTTP client)")

@@ -41,6 +41,41 @@ class TestCreate:
             assert analysis[key]["reasons"]
         assert await posts_count(platform, mia.id) == 1
 
+    async def test_the_row_written_without_a_flush_is_what_the_response_shows(
+            self, client: AsyncClient, factory: Factory, platform: Any) -> None:
+        """The create path INSERTs with Core statements (no ORM flush): every column a flush
+        would have defaulted is in the row, and the response (built from the object written)
+        equals a fresh read of the row; its hashtag and activity rows are there too."""
+        from tanvi_social.social.models import Activity
+
+        mia, ana = await factory.users(2)
+        created = await make_post(client, mia, "Rainy day #rain #Linen")
+        r = await client.get(f"/api/content/posts/{created['id']}", headers=ana.headers)
+        assert r.status_code == 200
+        assert r.json()["post"] == created
+
+        def stored(session: Any) -> tuple[Any, list[str], list[tuple[str, int | None]]]:
+            post = session.get(Post, created["id"])
+            session.expunge(post)  # keep its loaded values past the read's rollback
+            tags = sorted(session.scalars(select(PostHashtag.tag).where(
+                PostHashtag.post_id == post.id)))
+            acts = [(a.type, a.target_id) for a in session.scalars(
+                select(Activity).where(Activity.user_id == mia.id))]
+            return post, tags, acts
+
+        post, tags, acts = await platform.db.read(stored)
+        assert (post.like_count, post.comment_count, post.share_count, post.save_count) == (
+            0, 0, 0, 0)
+        assert (post.remix_chain, post.remix_credits, post.remix_count) == ([], [], 0)
+        assert (post.title, post.deleted_at, post.edited_at) == (None, None, None)
+        from tanvi_social.content.schemas import AIAnalysis
+
+        assert AIAnalysis.model_validate(post.ai_analysis).model_dump(mode="json") == created[
+            "ai_analysis"]
+        assert post.analysis_key
+        assert tags == ["linen", "rain"]
+        assert acts == [("create", created["id"])]
+
     async def test_empty_post_is_422_but_empty_draft_is_allowed(
             self, client: AsyncClient, factory: Factory) -> None:
         mia = await factory.user()

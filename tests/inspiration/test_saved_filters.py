@@ -247,6 +247,73 @@ class TestNotifications:
         assert await matches(client, ana) == []
 
 
+class TestSkippingPostsNoFilterCanMatch:
+    """The publish watcher (`concerns_post`) answers inside the create's unit of work; the
+    `post.created` step opens its own unit of work only when it said yes."""
+
+    @pytest.fixture
+    def runs(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+        calls: list[int] = []
+        real = saved_filters.match_new_post
+
+        def spy(session: Any, post_id: int, *args: Any, **kwargs: Any) -> Any:
+            calls.append(post_id)
+            return real(session, post_id, *args, **kwargs)
+
+        monkeypatch.setattr(saved_filters, "match_new_post", spy)
+        return calls
+
+    async def test_no_unit_of_work_without_a_filter_keyed_on_the_posts_values(
+        self, client: AsyncClient, factory: Factory, runs: list[int]
+    ) -> None:
+        ana, mia = await factory.users(2)
+        await publish(client, mia, **COMMUTE)  # no saved filter anywhere
+        await save(client, ana, name="Beach days", occasion="beach")
+        await save(client, ana, name="Off", weather="rain", notify=False)  # notify off: no key
+        await save(client, mia, **RAIN_AT_WORK)  # the author's own filter
+        await publish(client, mia, **COMMUTE)
+        await publish(client, mia, caption="Just words, no outfit values")
+        assert runs == []
+        assert await matches(client, ana) == []
+
+    async def test_a_filter_keyed_on_one_of_its_values_still_runs_and_notifies(
+        self, client: AsyncClient, factory: Factory, runs: list[int]
+    ) -> None:
+        ana, mia = await factory.users(2)
+        await save(client, ana, name="Work", occasion="work", season="winter")
+        # keyed on occasion:work, but the season does not match: the matcher runs, sends nothing
+        first = await publish(client, mia, **COMMUTE)
+        assert runs == [first]
+        assert await matches(client, ana) == []
+        await save(client, ana, **RAIN_AT_WORK)  # created after a skip: the next post matches
+        second = await publish(client, mia, **COMMUTE)
+        assert runs == [first, second]
+        assert [n["target_id"] for n in await matches(client, ana)] == [second]
+
+    async def test_a_published_draft_is_asked_with_its_values(
+        self, client: AsyncClient, factory: Factory, runs: list[int]
+    ) -> None:
+        ana, mia = await factory.users(2)
+        r = await client.post("/api/content/posts", headers=mia.headers,
+                              json={**COMMUTE, "is_draft": True})
+        draft = r.json()["post"]["id"]
+        await save(client, ana, **RAIN_AT_WORK)
+        r = await client.put(f"/api/content/posts/{draft}", headers=mia.headers,
+                             json={"is_draft": False})
+        assert r.status_code == 200, r.text
+        assert runs == [draft]
+        assert [n["target_id"] for n in await matches(client, ana)] == [draft]
+
+    def test_an_event_nobody_was_asked_about_concerns_everyone(self) -> None:
+        from tanvi_social.content.events import PostCreated
+
+        assert PostCreated(post_id=1, author_id=2).concerns(saved_filters.WATCHER)
+        asked = PostCreated(post_id=1, author_id=2, interested=())
+        assert not asked.concerns(saved_filters.WATCHER)
+        assert PostCreated(post_id=1, author_id=2,
+                           interested=(saved_filters.WATCHER,)).concerns(saved_filters.WATCHER)
+
+
 class TestLargeMatches:
     async def test_owners_past_the_inline_limit_are_notified_by_the_job_once(
         self, client: AsyncClient, factory: Factory, platform: Any,

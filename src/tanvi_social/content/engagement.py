@@ -206,7 +206,7 @@ def share_post(session: Session, user_id: int, post_id: int, data: ShareRequest,
     if repost is not None:
         service.flag_if_held(session, repost.moderation_state, "post", repost.id, user_id)
         service._set_hashtags(session, repost)
-        service._on_publish(session, repost)
+        service._on_publish(session, repost, frozenset())  # a repost has no filter values
     counts = service.bump_counters(session, post.id, share_count=1)
     if recipient_id is not None:
         notify(session, recipient_id=recipient_id, actor_id=user_id, type="post_sent",

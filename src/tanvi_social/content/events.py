@@ -19,6 +19,14 @@ class PostCreated(DomainEvent):
     hashtags: list[str] = field(default_factory=list)
     community_id: int | None = None
     repost_of_id: int | None = None
+    # Names of the publish watchers (content.service.PUBLISH_WATCHERS) that said, inside the
+    # publishing unit of work, that this post concerns them; None when none was asked, so a
+    # consumer keyed on it does its work as if it were named.
+    interested: tuple[str, ...] | None = None
+
+    def concerns(self, watcher: str) -> bool:
+        """Whether the watcher named `watcher` has anything to do about this post."""
+        return self.interested is None or watcher in self.interested
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -249,7 +249,7 @@ _FIELDS = (Post.id, Post.repost_of_id, Post.occasion, Post.season, Post.formalit
 
 
 def _store(session: Session, posts: Sequence[Any], *, new: bool = False,
-           media_ids: Sequence[int] | None = None) -> None:
+           media_ids: Sequence[int] | None = None) -> dict[int, frozenset[str]]:
     """Replace the stored values of these posts (Post objects or rows of `_FIELDS`; Core
     statements: no ORM bookkeeping). `new`: just inserted, nothing to delete; `media_ids`: the
     images of a single post, when the caller knows them (no tags to read without images)."""
@@ -265,19 +265,22 @@ def _store(session: Session, posts: Sequence[Any], *, new: bool = False,
                 .where(MediaTag.media_id.in_(media_ids)))]
     elif originals:
         tags = _garment_tags(session, [p.id for p in originals])
-    rows = [{"post_id": p.id, "facet": f} for p in originals for f in sorted(derive_facets(
+    values = {p.id: frozenset(derive_facets(
         occasion=p.occasion, season=p.season, formality=p.formality,
         outfit_items=p.outfit_items or [], style_tags=p.style_tags or [],
-        hashtags=p.hashtags or [], garment_tags=tags.get(p.id, [])))]
+        hashtags=p.hashtags or [], garment_tags=tags.get(p.id, []))) for p in originals}
+    rows = [{"post_id": pid, "facet": f} for pid, facets in values.items() for f in sorted(facets)]
     if rows:
         session.execute(insert(PostFacet), rows)
+    return values
 
 
 def refresh_facets(session: Session, post: Post, *, new: bool = False,
-                   media_ids: Sequence[int] | None = None) -> None:
+                   media_ids: Sequence[int] | None = None) -> frozenset[str]:
     """Rewrite the post's stored filter values from its current fields and garment tags
-    (`new`: the post was just inserted; `media_ids`: its images, when known)."""
-    _store(session, [post], new=new, media_ids=media_ids)
+    (`new`: the post was just inserted; `media_ids`: its images, when known); returns them
+    (none for a repost: it matches through its original)."""
+    return _store(session, [post], new=new, media_ids=media_ids).get(post.id, frozenset())
 
 
 def refresh_for_media(session: Session, media_id: int) -> int:

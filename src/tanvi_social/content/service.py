@@ -9,13 +9,13 @@ from __future__ import annotations
 import importlib
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, desc, func, select, text, update
+from sqlalchemy import Table, bindparam, delete, desc, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -74,6 +74,18 @@ MAX_MENTIONS = 20
 HOT_EPOCH = 1_700_000_000  # seconds; any fixed origin works, it only shifts every score
 HOT_HALF_LIFE_FACTOR = 45_000  # seconds of recency worth one decade (×10) of engagement
 SHARE_PATH = "/p/{id}"
+
+# Other domains' answers, inside the unit of work that publishes a post, to "does this post
+# concern you?": name -> fn(session, post, its filter values). The names that answer yes travel
+# in `PostCreated.interested`, so a `post.created` consumer with nothing to do skips its own
+# unit of work (inspiration's saved filters register one: inspiration/wiring.py).
+PublishWatcher = Callable[[Session, Post, frozenset[str]], bool]
+PUBLISH_WATCHERS: dict[str, PublishWatcher] = {}
+
+
+def watch_publish(name: str, watcher: PublishWatcher) -> None:
+    """Register (or replace) the publish watcher `name`."""
+    PUBLISH_WATCHERS[name] = watcher
 
 
 # --- helpers shared by the other content modules --------------------------------------------
@@ -401,14 +413,45 @@ def _needs_body(caption: str, media_ids: Sequence[int], outfit_items: Sequence[A
             details=[{"loc": ["body", "media_ids"], "msg": "add an image or a caption"}])
 
 
+_POSTS = cast(Table, Post.__table__)
+# Core INSERTs built once (no ORM unit-of-work bookkeeping on the create path)
+_INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
+_INSERT_HASHTAGS = insert(cast(Table, PostHashtag.__table__))
+
+
+def _insert_post(session: Session, post: Post) -> None:
+    """INSERT a new post with one Core statement instead of an ORM flush.
+
+    `post` stays a transient object (never in the session) that carries every column's value
+    as the row has it: a column left unset, or None, gets its default exactly as a flush would
+    apply it, and the new id is set on it. Nothing in the unit of work may expect it in the
+    session's identity map; `session.get(Post, id)` reads the row."""
+    values: dict[str, Any] = {}
+    state = post.__dict__
+    for column in _POSTS.c:
+        if column.primary_key:
+            continue
+        value = state.get(column.key)
+        if value is None and column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+            setattr(post, column.key, value)
+        elif column.key not in state:
+            setattr(post, column.key, None)
+        values[column.key] = value
+    post.id = session.execute(_INSERT_POST, values).scalar_one()
+
+
 def _set_hashtags(session: Session, post: Post, *, new: bool = False) -> None:
     if not new:  # a post created in this unit of work has no rows to replace
         session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
     if post.is_draft or post.deleted_at is not None:
         return
     stamp = post.published_at or post.created_at
-    for tag in post.hashtags or []:
-        session.add(PostHashtag(post_id=post.id, tag=tag[:100], created_at=stamp))
+    rows = [{"post_id": post.id, "tag": tag[:100], "created_at": stamp}
+            for tag in post.hashtags or []]
+    if rows:
+        session.execute(_INSERT_HASHTAGS, rows)
 
 
 def _set_media(session: Session, post: Post, media: Sequence[MediaRead], *,
@@ -427,13 +470,15 @@ def _notify_mentions(session: Session, post: Post, mentions: Iterable[dict[str, 
                    text=post_texts(post.title, post.caption, post.hashtags, post.style_tags))
 
 
-def _on_publish(session: Session, post: Post) -> None:
+def _on_publish(session: Session, post: Post, facets: frozenset[str]) -> None:
     if post.post_type != PostType.REPOST.value:
         adjust_posts_count(session, post.author_id, 1)
+    interested = tuple(name for name, watcher in PUBLISH_WATCHERS.items()
+                       if watcher(session, post, facets))
     record_event(session, PostCreated(post_id=post.id, author_id=post.author_id,
                                       visibility=post.visibility, hashtags=list(post.hashtags),
                                       community_id=post.community_id,
-                                      repost_of_id=post.repost_of_id))
+                                      repost_of_id=post.repost_of_id, interested=interested))
     record_activity(session, user_id=post.author_id, type="create", target_type="post",
                     target_id=post.id)
     _notify_mentions(session, post, post.mentions or [])
@@ -482,13 +527,12 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     # analysed before the INSERT (its hashtag rows do not exist yet, so nothing to exclude):
     # the analysis goes in with the row instead of an UPDATE after it
     refresh_analysis(session, post, media)
-    session.add(post)
-    session.flush()
+    _insert_post(session, post)
     _set_media(session, post, media, new=True)
     _set_hashtags(session, post, new=True)
-    refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
+    facets = refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
     if not post.is_draft:
-        _on_publish(session, post)
+        _on_publish(session, post, facets)
     flag_if_held(session, state, "post", post.id, user_id,
                  reason="duplicate_photo" if uncredited else (spam_reason or "filter"))
     session.flush()
@@ -557,10 +601,10 @@ def update_post(session: Session, user_id: int, post_id: int, data: PostUpdate,
         post.edited_at = now
     session.flush()
     _set_hashtags(session, post)
-    refresh_facets(session, post, media_ids=[m.id for m in media])
+    facets = refresh_facets(session, post, media_ids=[m.id for m in media])
     refresh_analysis(session, post, media)
     if was_draft and not post.is_draft:
-        _on_publish(session, post)
+        _on_publish(session, post, facets)
     elif not post.is_draft:
         new = [m for m in post.mentions or [] if m["id"] not in old_mentions]
         _notify_mentions(session, post, new)

@@ -13,11 +13,12 @@ from tanvi_social.core.middleware import client_ip
 from tanvi_social.core.platform import Platform
 
 
-def get_platform(request: Request) -> Platform:
+# `async def`: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request
+async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return request.app.state.platform.db
 
 

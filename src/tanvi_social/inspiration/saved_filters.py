@@ -19,6 +19,10 @@ that can match, never by all of them:
    author, not when the owner's muted words hide the post from their feeds, and — through
    `notify` — never from someone the owner blocked or muted.
 
+Before all that, inside the unit of work that publishes the post, `concerns_post` (a content
+publish watcher) asks whether any other owner's notify-on filter is keyed on one of the post's
+values; when none is, the `post.created` step does not open its unit of work at all.
+
 Owners are handled in id order: the first `INLINE_OWNERS` inside the author's request (so their
 notification exists when it returns), the others by the job `inspiration.notify_saved_filters`,
 `JOB_CHUNK` per unit of work. Each step skips owners already notified about the post, so a
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,6 +65,7 @@ NOTIFICATION_TYPE = "saved_filter_match"
 INLINE_OWNERS = 25  # owners notified inside the author's request; the rest in a job
 JOB_CHUNK = 100  # owners per unit of work in the job (~0.5 s on SQLite, docs/filters.md)
 JOB_NAME = "inspiration.notify_saved_filters"
+WATCHER = "saved_filters"  # its name among content's publish watchers
 
 
 def _read(row: SavedFilter) -> SavedFilterRead:
@@ -193,6 +198,30 @@ def _candidates(session: Session, post: Post, after_owner: int,
     return by_owner, (owners[-1] if more else None)
 
 
+_ANY_CANDIDATE = (
+    select(literal(1)).select_from(SavedFilter)
+    .where(SavedFilter.notify_key.in_(bindparam("keys", expanding=True)),
+           SavedFilter.owner_id != bindparam("author"))
+    .limit(1))
+
+
+def concerns_post(session: Session, post: Post, facets: frozenset[str]) -> bool:
+    """Content's publish watcher: could `match_new_post` notify anyone about this post?
+
+    Asked inside the publishing unit of work with the post's filter values (the rows
+    `post_facets` reads back later): no when `match_new_post` would return at once, or when no
+    notify-on filter of another owner is keyed on one of those values (one indexed query; the
+    matcher's own candidates are a subset of these). Then the `post.created` step skips its unit
+    of work.
+    """
+    if (not facets or post.deleted_at is not None or post.is_draft
+            or post.repost_of_id is not None
+            or post.moderation_state != ModerationState.VISIBLE.value):
+        return False
+    return session.execute(_ANY_CANDIDATE, {"keys": sorted(facets),
+                                            "author": post.author_id}).first() is not None
+
+
 def match_new_post(session: Session, post_id: int, limit: int = INLINE_OWNERS,
                    after_owner: int = 0) -> tuple[int, int | None]:
     """Notify the next `limit` owners (in id order, after `after_owner`) whose notify-on saved
@@ -254,3 +283,4 @@ def register(platform: Any) -> None:
     from tanvi_social.core.jobs import register_job
 
     register_job(JOB_NAME, notify_job)
+    content_service.watch_publish(WATCHER, concerns_post)

@@ -46,7 +46,8 @@ def setup(platform: Platform) -> None:
     async def on_post_created(event: Any) -> None:
         await enqueue_coalesced(platform, INDEX_POSTS_JOB, event.post_id)
         await timeline.fan_out(platform, event.post_id, event.author_id)
-        await saved_filters.on_post_created(platform, event.post_id)
+        if event.concerns(saved_filters.WATCHER):  # else nothing could match (no unit of work)
+            await saved_filters.on_post_created(platform, event.post_id)
 
     async def on_post_updated(event: Any) -> None:
         await enqueue_coalesced(platform, INDEX_POSTS_JOB, event.post_id)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.core.pagination import PageParams
+from tanvi_social.core.time import utcnow
 from tanvi_social.social.models import Activity
+
+# a Core INSERT built once: the row is written at once, without an ORM flush
+_INSERT = insert(cast(Table, Activity.__table__))
 
 
 def record_activity(session: Session, *, user_id: int, type: str, target_type: str | None = None,
                     target_id: int | None = None, data: dict[str, Any] | None = None) -> None:
     """Append one entry to the user's activity log (in the caller's unit of work)."""
-    session.add(Activity(user_id=user_id, type=type, target_type=target_type,
-                         target_id=target_id, data=data or {}))
+    session.execute(_INSERT, {"user_id": user_id, "type": type, "target_type": target_type,
+                              "target_id": target_id, "data": data or {},
+                              "created_at": utcnow()})
 
 
 def list_activities(session: Session, user_id: int, page: PageParams, *, type: str | None = None,
