@@ -652,22 +652,6 @@ def card_is_shared(post: Post) -> bool:
     return post.repost_of_id is None and not post.remix_chain
 
 
-def viewer_part(session: Session, viewer_id: int | None,
-                post_id: int) -> tuple[bool, ViewerState]:
-    """The per-request part of a post card: the visibility check (404), whether the card may be
-    shared between readers, and the reader's own state."""
-    post = get_visible_post(session, viewer_id, post_id)
-    return card_is_shared(post), viewer_states(session, viewer_id, [post_id])[post_id]
-
-
-def shared_card(session: Session, post_id: int, base_url: str = "") -> PostRead:
-    """The reader-independent card (callers checked visibility and `card_is_shared`)."""
-    post = session.get(Post, post_id)
-    if post is None:
-        raise NotFound("Post not found", code="post_not_found")
-    return build_post_reads(session, None, [post], base_url=base_url, fresh=True)[0]
-
-
 def get_post(session: Session, viewer_id: int | None, post_id: int, base_url: str = "") -> PostRead:
     return read_post(session, viewer_id, get_visible_post(session, viewer_id, post_id), base_url)
 
