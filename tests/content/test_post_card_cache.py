@@ -281,6 +281,48 @@ class TestAuthorisation:
         assert bad.json()["code"] == "invalid_token"
 
 
+class TestSessionChecks:
+    """The session is checked in the same cache round trip as the card's pieces."""
+
+    async def test_a_bumped_token_version_is_401_on_a_cached_card(
+            self, client: AsyncClient, factory: Factory) -> None:
+        mia = await factory.user("mia")
+        pid = (await make_post(client, mia, "mine"))["id"]
+        assert (await read(client, pid, mia)).headers["x-cache"] in ("hit", "miss")
+        assert (await read(client, pid, mia)).headers["x-cache"] == "hit"
+        stale = {"Authorization": f"Bearer {factory.token_for(mia.id, version=5)}"}
+        r = await client.get(f"{POSTS}/{pid}", headers=stale)
+        assert r.status_code == 401
+        assert r.json()["code"] == "invalid_token"
+        expired = {"Authorization": "Bearer not-a-jwt"}
+        assert (await client.get(f"{POSTS}/{pid}", headers=expired)).status_code == 401
+
+    async def test_a_ws1_token_reads_the_card(self, make_harness: Any) -> None:
+        import time
+
+        import jwt
+
+        secret = "ws1-shared-secret-for-tests-0123456789"
+        h = await make_harness(ws1_jwt_secret=secret)
+        factory = Factory(h.platform)
+        mia = await factory.user("mia")
+        now = int(time.time())
+        token = jwt.encode({"user_id": 5151, "username": "ws1_ana", "iat": now,
+                            "exp": now + 600}, secret, algorithm="HS256")
+        async with h.client() as c:
+            pid = (await make_post(c, mia, "for ws1"))["id"]
+            headers = {"Authorization": f"Bearer {token}"}
+            first, second = (await c.get(f"{POSTS}/{pid}", headers=headers),
+                             await c.get(f"{POSTS}/{pid}", headers=headers))
+            assert first.status_code == second.status_code == 200, first.text
+            assert second.headers["x-cache"] == "hit"
+            assert second.json()["post"]["viewer"]["liked"] is False
+            assert (await c.post(f"{POSTS}/{pid}/likes", json={"like_type": "like"},
+                                 headers=headers)).status_code == 201
+            assert (await c.get(f"{POSTS}/{pid}",
+                                headers=headers)).json()["post"]["viewer"]["liked"] is True
+
+
 @pytest.mark.redis
 class TestSharedRedisCache:
     async def test_two_workers_sharing_redis_serve_fresh_flags_and_authorisation(

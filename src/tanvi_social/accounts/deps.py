@@ -5,6 +5,7 @@ A token that fails verification is always a 401, never an anonymous fallback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Annotated
@@ -17,7 +18,7 @@ from tanvi_social.accounts import service
 from tanvi_social.accounts.models import Role
 from tanvi_social.core.errors import Forbidden, Unauthorized
 from tanvi_social.core.platform import Platform
-from tanvi_social.core.security import decode_access_token, decode_ws1_token
+from tanvi_social.core.security import AccessClaims, decode_access_token, decode_ws1_token
 from tanvi_social.core.time import as_utc, utcnow
 
 AUTH_STATE_TTL = 30.0  # seconds a cached role/suspension may lag behind the database at most
@@ -48,9 +49,15 @@ class Principal:
         return self.suspended_until is not None and as_utc(self.suspended_until) > utcnow()
 
 
-async def _cached_state(platform: Platform, user_id: int) -> service.AuthState | None:
+_UNREAD = b"\x00unread"
+
+
+async def _cached_state(platform: Platform, user_id: int,
+                        raw: bytes | None = _UNREAD) -> service.AuthState | None:
+    """The user's auth state from the cache (`raw`: already fetched by the caller), else read."""
     key = f"auth:{user_id}"
-    raw = await platform.cache.get(key)
+    if raw is _UNREAD:
+        raw = await platform.cache.get(key)
     if raw is not None:
         data = orjson.loads(raw)
         if data is None:
@@ -91,11 +98,36 @@ async def resolve_principal(platform: Platform, token: str) -> Principal:
         return Principal(state.user_id, state.username, state.role, state.suspended_until)
     if claims.jti and await platform.cache.get(f"revoked:{claims.jti}") is not None:
         raise Unauthorized("Token revoked", code="token_revoked")
-    state = await _cached_state(platform, claims.user_id)
+    return await _checked(platform, claims, await _cached_state(platform, claims.user_id))
+
+
+async def _checked(platform: Platform, claims: AccessClaims,
+                   state: service.AuthState | None) -> Principal:
     if state is None or not state.is_active or state.token_version != claims.token_version:
         raise Unauthorized("Invalid token", code="invalid_token")
     return Principal(state.user_id, state.username, state.role, state.suspended_until,
                      claims.jti, claims.expires_at)
+
+
+async def resolve_with_prefetch(
+        platform: Platform, token: str, prefetch: Callable[[int | None], list[str]],
+) -> tuple[Principal | None, list[bytes | None]]:
+    """`resolve_principal` whose cache reads (revocation, auth state) share one round trip
+    (`get_many`: one MGET on Redis) with `prefetch(user_id)`'s keys; returns their values too.
+    The same checks in the same order; a WS1 token takes `resolve_principal`, then the keys."""
+    try:
+        claims = decode_access_token(platform.settings.signing_key(), token)
+    except Unauthorized:
+        principal = await resolve_principal(platform, token)
+        extra = prefetch(principal.user_id)
+        return principal, await platform.cache.get_many(*extra)
+    extra = prefetch(claims.user_id)
+    head = [f"revoked:{claims.jti}"] if claims.jti else []
+    values = await platform.cache.get_many(*head, f"auth:{claims.user_id}", *extra)
+    if head and values[0] is not None:
+        raise Unauthorized("Token revoked", code="token_revoked")
+    state = await _cached_state(platform, claims.user_id, values[len(head)])
+    return await _checked(platform, claims, state), values[len(head) + 1:]
 
 
 async def optional_user(
@@ -115,21 +147,22 @@ async def optional_user(
     return principal
 
 
-async def request_principal(request: Request) -> Principal | None:
+async def request_principal(
+        request: Request, prefetch: Callable[[int | None], list[str]],
+) -> tuple[Principal | None, list[bytes | None]]:
     """`optional_user` without the dependency machinery, for a hot endpoint that takes only the
-    request: the same answers (None without a header, 401 for a malformed or bad token)."""
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
+    request: the same answers (None without a header, 401 for a malformed or bad token), with
+    `prefetch(user_id)`'s cache keys read in the same round trip (see resolve_with_prefetch)."""
+    platform: Platform = request.app.state.platform
     header = request.headers.get("authorization")
     if header is None:
-        return None
+        return None, await platform.cache.get_many(*prefetch(None))
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Malformed Authorization header", code="invalid_token")
-    principal = await resolve_principal(request.app.state.platform, token)
+    principal, values = await resolve_with_prefetch(platform, token, prefetch)
     request.state.principal = principal
-    return principal
+    return principal, values
 
 
 async def require_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:

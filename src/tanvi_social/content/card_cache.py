@@ -222,15 +222,23 @@ def _visible(facts: dict[str, Any], viewer_id: int | None, blocked: list[int],
     return bool(open_to_all) or follows == b"1"
 
 
-async def serve(platform: Any, viewer_id: int | None, post_id: int,
-                base_url: str) -> Served | None:
-    """The response body of `GET /posts/{id}` from the cache (reading only missing pieces), or
-    None when the post must take the full read. Raises NotFound when the reader may not see it."""
-    cache = platform.cache
+def piece_keys(viewer_id: int | None, post_id: int) -> list[str]:
+    """The keys `serve` needs first, in its order (the caller reads them in one round trip,
+    together with the session's own keys)."""
     wanted = [card_key(post_id), counts_key(post_id)]
     if viewer_id is not None:
         wanted += [blocks_key(viewer_id), state_key(viewer_id, post_id)]
-    values = await cache.get_many(*wanted)
+    return wanted
+
+
+async def serve(platform: Any, viewer_id: int | None, post_id: int, base_url: str,
+                values: list[bytes | None] | None = None) -> Served | None:
+    """The response body of `GET /posts/{id}` from the cache (reading only missing pieces), or
+    None when the post must take the full read. Raises NotFound when the reader may not see it.
+    `values`: the pieces of `piece_keys(viewer_id, post_id)` already read by the caller."""
+    cache = platform.cache
+    if values is None:
+        values = await cache.get_many(*piece_keys(viewer_id, post_id))
     card_raw, counts_raw = values[0], values[1]
     blocks_raw, state_raw = (values[2], values[3]) if viewer_id is not None else (b"[]", b"")
     entry = orjson.loads(card_raw) if card_raw is not None else None

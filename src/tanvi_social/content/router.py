@@ -148,9 +148,11 @@ async def get_post(post_id: Id, request: Request) -> Response:
     """
     # the request alone (no dependency solving): this is the hottest read of the service
     platform: Platform = request.app.state.platform
-    user = await request_principal(request)
+    # the session's checks and the card's pieces in one cache round trip (one MGET on Redis)
+    user, pieces = await request_principal(
+        request, lambda user_id: card_cache.piece_keys(user_id, post_id))
     viewer = user.user_id if user else None
-    served = await card_cache.serve(platform, viewer, post_id, base(platform))
+    served = await card_cache.serve(platform, viewer, post_id, base(platform), pieces)
     if served is not None:
         return Response(served.body, media_type="application/json",
                         headers={"X-Cache": "hit" if served.hit else "miss"})
