@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist; each has its own database and Redis database, see tests/conftest.py).
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
 CI ?=
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
@@ -33,11 +36,11 @@ test: install
 	$(BIN)/python scripts/ensure_test_deps.py
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage erase
-	COVERAGE_FILE=.coverage.sqlite $(BIN)/pytest --cov=tanvi_social --cov-branch --cov-report= $(PYTEST_ARGS)
+	COVERAGE_FILE=.coverage.sqlite $(BIN)/pytest $(XDIST) --cov=tanvi_social --cov-branch --cov-report= $(PYTEST_ARGS)
 	@if [ "$(CI)" = "true" ] || [ -n "$$TANVI_TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL pass =="; \
 	  TANVI_TEST_DATABASE_URL=$${TANVI_TEST_DATABASE_URL:-$(PG_TEST_URL)} \
-	    $(BIN)/pytest -m "not sqlite_only" --ignore=tests/web \
+	    $(BIN)/pytest $(XDIST) -m "not sqlite_only" --ignore=tests/web \
 	      --ignore=tests/media/test_hostile_uploads.py $(PYTEST_ARGS) || exit 1; \
 	fi
 	$(BIN)/coverage combine -q .coverage.*

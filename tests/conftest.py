@@ -29,7 +29,23 @@ from tanvi_social.settings import Settings
 from tests.factories import Factory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-REDIS_URL = os.environ.get("TANVI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _worker_redis_url() -> str:
+    """The Redis database of this test process: `TANVI_TEST_REDIS_URL` (default db 15), one
+    database lower per pytest-xdist worker (gw0 → 15, gw1 → 14), so parallel workers never flush
+    each other's keys; pub/sub channels carry the database number (core/pubsub.py)."""
+    url = make_url(os.environ.get("TANVI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+                   .replace("redis://", "postgresql://", 1))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    db = int(url.database or 0) - index
+    if db < 0:
+        raise RuntimeError(f"no Redis database left for xdist worker {worker}")
+    return f"redis://{url.host or '127.0.0.1'}:{url.port or 6379}/{db}"
+
+
+REDIS_URL = _worker_redis_url()
 
 
 def _pg_admin_url() -> str | None:
@@ -79,6 +95,8 @@ def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Setting
         "var_dir": var_dir, "media_dir": var_dir / "media", "redis_url": None,
         "rate_limits_enabled": True, "jobs_scheduler_enabled": False,
         "job_retry_delay_seconds": 0.0,
+        # Test processes run side by side (xdist) on one PostgreSQL server (max_connections 100).
+        "db_pool_size": 10, "db_max_overflow": 15,
     }
     values.update(overrides)
     return Settings(**values)
@@ -224,7 +242,9 @@ def factory(harness: AppHarness) -> Factory:
 
 @pytest.fixture
 def redis_url() -> str:
-    """The machine's Redis (db 15). Skips locally when absent; fails under CI."""
+    """The machine's Redis (this process's database, see above).
+
+    Skips locally when Redis is absent; fails under CI."""
     import redis
 
     try:

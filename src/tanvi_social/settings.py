@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     env: Literal["dev", "prod", "test"] = "dev"
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'tanvi.db'}")
     redis_url: str | None = None
+    # PostgreSQL connections per process (async pool): size kept open + overflow opened on demand.
+    # Size it so that workers × (size + overflow) stays under the server's max_connections.
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+    db_max_overflow: int = Field(default=30, ge=0, le=500)
     secret_key: SecretStr | None = None
     ws1_jwt_secret: SecretStr | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -56,21 +56,38 @@ async def publish_post(platform, author_id: int, caption: str = "new look") -> i
 
 
 class Probe(asyncio.Protocol):
-    """A minimal SSE client (no task, no StreamReader): notes when markers arrive."""
+    """A minimal SSE client (no task, no StreamReader): notes when markers arrive.
 
-    def __init__(self, request: bytes, board: Board) -> None:
+    Like a browser's EventSource, it connects again when the server answers 503 (a sign-in that
+    found every pooled database connection busy gets `503 database_busy` + `Retry-After`)."""
+
+    def __init__(self, request: bytes, board: Board, port: int) -> None:
         self.request = request
         self.board = board
+        self.port = port
         self.tail = b""
+        self.head = b""
         self.ready = False
         self.got: float | None = None
+        self.retries = 0
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.tail = self.head = b""
         self.transport.write(self.request)  # type: ignore[union-attr]
 
     def data_received(self, data: bytes) -> None:
+        if len(self.head) < 16:
+            self.head += data[:16]
+            if self.head.startswith(b"HTTP/1.1 503") and not self.ready:
+                self.retries += 1
+                assert self.transport is not None
+                self.transport.close()
+                loop = asyncio.get_running_loop()
+                loop.call_later(1.0, lambda: loop.create_task(
+                    loop.create_connection(lambda: self, "127.0.0.1", self.port)))
+                return
         window = self.tail + data
         self.tail = window[-40:]
         if not self.ready and b"event: stream.ready" in window:
@@ -79,6 +96,9 @@ class Probe(asyncio.Protocol):
         if self.got is None and b"event: post.created" in window:
             self.got = time.perf_counter()
             self.board.mark("got")
+
+    def describe(self) -> str:
+        return f"retries={self.retries} head={self.head!r}"
 
 
 class Board:
@@ -92,10 +112,13 @@ class Board:
         if self.counts[what] == self.total:
             self.events[what].set()
 
-    async def reach(self, what: str, count: int, timeout: float) -> None:
+    async def reach(self, what: str, count: int, timeout: float,
+                    probes: list[Probe] | None = None) -> None:
         deadline = time.monotonic() + timeout
         while self.counts[what] < count:
-            assert time.monotonic() < deadline, f"{self.counts[what]}/{count} {what} in {timeout}s"
+            if time.monotonic() >= deadline:
+                stuck = [p.describe() for p in probes or [] if not p.ready][:5]
+                raise AssertionError(f"{self.counts[what]}/{count} {what} in {timeout}s: {stuck}")
             await asyncio.sleep(0.05)
 
 
@@ -115,12 +138,12 @@ async def test_two_thousand_sse_connections_get_a_broadcast_within_two_seconds(
             for uid in ids[start:start + 250]:
                 request = (f"GET /api/social/notifications/stream HTTP/1.1\r\nHost: t\r\n"
                            f"Authorization: Bearer {factory.token_for(uid)}\r\n\r\n").encode()
-                batch.append(loop.create_connection(lambda r=request: Probe(r, board),
+                batch.append(loop.create_connection(lambda r=request: Probe(r, board, live.port),
                                                     "127.0.0.1", live.port))
             probes += [protocol for _, protocol in await asyncio.gather(*batch)]
             # A ramp, as clients arrive in practice: each batch is admitted before the next, so
             # no stream waits behind 2,000 sign-in lookups for a database connection.
-            await board.reach("ready", len(probes), timeout=60)
+            await board.reach("ready", len(probes), timeout=60, probes=probes)
         await asyncio.wait_for(board.events["ready"].wait(), 120)
         assert platform.extras["realtime"].hub.connection_count == CONNECTIONS
 

@@ -115,6 +115,23 @@ async def optional_user(
     return principal
 
 
+async def request_principal(request: Request) -> Principal | None:
+    """`optional_user` without the dependency machinery, for a hot endpoint that takes only the
+    request: the same answers (None without a header, 401 for a malformed or bad token)."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Malformed Authorization header", code="invalid_token")
+    principal = await resolve_principal(request.app.state.platform, token)
+    request.state.principal = principal
+    return principal
+
+
 async def require_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
     if principal is None:
         raise Unauthorized("Authentication required", code="not_authenticated")

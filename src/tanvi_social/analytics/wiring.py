@@ -6,15 +6,6 @@ from typing import Any
 
 from tanvi_social.accounts.events import UserAuthChanged, UserDeleted
 from tanvi_social.analytics import metrics, service
-from tanvi_social.content.events import (
-    CommentAdded,
-    PostDeleted,
-    PostEngagementChanged,
-    PostLiked,
-    PostSaved,
-    PostShared,
-    PostUpdated,
-)
 from tanvi_social.core.cache import invalidate_on, keys
 from tanvi_social.core.jobs import register_job
 from tanvi_social.core.platform import Platform
@@ -31,8 +22,6 @@ def setup(platform: Platform) -> None:
     register_job("analytics.rollup", rollup_job, every_seconds=ROLLUP_EVERY_SECONDS)
     if metrics.observe not in platform.monitor.hooks:
         platform.monitor.hooks.append(metrics.observe)
-    for event_type in (PostUpdated, PostDeleted, PostEngagementChanged, CommentAdded, PostLiked,
-                       PostSaved, PostShared):
-        invalidate_on(platform, event_type, lambda e: [keys.post_card(e.post_id)])
+    # post cards are kept current by content.wiring (body, counters and reader state apart)
     for user_event in (UserAuthChanged, UserDeleted):
         invalidate_on(platform, user_event, lambda e: [keys.profile_card(e.user_id)])

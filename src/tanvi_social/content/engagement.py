@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 from tanvi_social.accounts.models import User
 from tanvi_social.content import service
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
-from tanvi_social.content.events import PostLiked, PostSaved, PostShared
+from tanvi_social.content.events import (
+    PostLiked,
+    PostSaved,
+    PostShared,
+    PostViewerStateChanged,
+)
 from tanvi_social.content.models import (
     Collection,
     CollectionItem,
@@ -118,6 +123,7 @@ def unreact(session: Session, user_id: int, post_id: int) -> ReactionResult:
         Reaction.post_id == post_id, Reaction.user_id == user_id).returning(Reaction.id)).first()
     if removed is None:
         raise NotFound("You have not reacted to this post", code="not_liked")
+    record_event(session, PostViewerStateChanged(post_id=post_id, user_id=user_id))
     counts = service.bump_counters(session, post_id, like_count=-1)
     return _result(session, post_id, None, counts["likes"])
 
@@ -280,6 +286,7 @@ def unsave_post(session: Session, user_id: int, post_id: int) -> None:
                             .values(items_count=Collection.items_count - len(removed)))
     session.delete(save)
     session.flush()
+    record_event(session, PostViewerStateChanged(post_id=post_id, user_id=user_id))
     service.bump_counters(session, post_id, save_count=-1)
 
 

@@ -104,3 +104,22 @@ class PostModerated(DomainEvent):
     name: str = field(default="post.moderated", init=False)
     post_id: int
     state: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostViewerStateChanged(DomainEvent):
+    """`user_id`'s own state on `post_id` (reaction, save, share) changed: the `viewer` block of
+    the post card that user reads."""
+
+    name: str = field(default="post.viewer_state", init=False)
+    post_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostsErased(DomainEvent):
+    """Posts removed without a `post.deleted` each (an account's erasure takes its posts and
+    the reposts of them)."""
+
+    name: str = field(default="post.erased", init=False)
+    post_ids: list[int] = field(default_factory=list)

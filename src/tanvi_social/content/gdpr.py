@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.content import comments as comment_service
 from tanvi_social.content import remix, service
+from tanvi_social.content.events import PostsErased
 from tanvi_social.content.models import (
     Challenge,
     ChallengeEntry,
@@ -32,6 +33,7 @@ from tanvi_social.content.models import (
     Share,
 )
 from tanvi_social.core import gdpr
+from tanvi_social.core.db import record_event
 
 
 def _iso(value: Any) -> str | None:
@@ -177,6 +179,8 @@ def erase(session: Session, user_id: int) -> None:
     session.execute(delete(Post).where(Post.repost_of_id.in_(own_posts)))
     session.execute(delete(Post).where(Post.author_id == user_id))
     session.flush()
+    if doomed:
+        record_event(session, PostsErased(post_ids=sorted(doomed)))
 
 
 _registered = False

@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from tanvi_social.accounts.models import User
 from tanvi_social.content import analysis, remix
 from tanvi_social.content.access import can_view_post, get_visible_post, visible_posts_clause
-from tanvi_social.content.events import PostCreated, PostDeleted, PostEngagementChanged, PostUpdated
+from tanvi_social.content.events import (
+    PostCreated,
+    PostDeleted,
+    PostEngagementChanged,
+    PostUpdated,
+    PostViewerStateChanged,
+)
 from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause, refresh_facets
 from tanvi_social.content.models import (
     ChallengeEntry,
@@ -633,10 +639,14 @@ def soft_delete(session: Session, post: Post) -> None:
         adjust_posts_count(session, post.author_id, -1)
     session.execute(delete(PostHashtag).where(PostHashtag.post_id == post.id))
     if post.repost_of_id is not None:
-        share_ids = session.scalars(select(Share.id).where(Share.repost_id == post.id)).all()
-        if share_ids:
-            session.execute(delete(Share).where(Share.id.in_(share_ids)))
-            bump_counters(session, post.repost_of_id, share_count=-len(share_ids))
+        shares = session.execute(select(Share.id, Share.user_id)
+                                 .where(Share.repost_id == post.id)).all()
+        if shares:
+            session.execute(delete(Share).where(Share.id.in_([r.id for r in shares])))
+            bump_counters(session, post.repost_of_id, share_count=-len(shares))
+            for user_id in {r.user_id for r in shares}:  # their `viewer.shared` on the original
+                record_event(session, PostViewerStateChanged(post_id=post.repost_of_id,
+                                                             user_id=user_id))
     from tanvi_social.content.challenges import withdraw_entry_for_post
 
     withdraw_entry_for_post(session, post.id)
@@ -648,22 +658,6 @@ def card_is_shared(post: Post) -> bool:
     """Whether the post's read model (minus `viewer`) is the same for every reader who may see
     it: not when it embeds other posts whose visibility depends on the reader."""
     return post.repost_of_id is None and not post.remix_chain
-
-
-def viewer_part(session: Session, viewer_id: int | None,
-                post_id: int) -> tuple[bool, ViewerState]:
-    """The per-request part of a post card: the visibility check (404), whether the card may be
-    shared between readers, and the reader's own state."""
-    post = get_visible_post(session, viewer_id, post_id)
-    return card_is_shared(post), viewer_states(session, viewer_id, [post_id])[post_id]
-
-
-def shared_card(session: Session, post_id: int, base_url: str = "") -> PostRead:
-    """The reader-independent card (callers checked visibility and `card_is_shared`)."""
-    post = session.get(Post, post_id)
-    if post is None:
-        raise NotFound("Post not found", code="post_not_found")
-    return build_post_reads(session, None, [post], base_url=base_url, fresh=True)[0]
 
 
 def get_post(session: Session, viewer_id: int | None, post_id: int, base_url: str = "") -> PostRead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tanvi_social.content import filters, gdpr, moderation_hooks, tasks
+from tanvi_social.content import card_cache, filters, gdpr, moderation_hooks, tasks
 from tanvi_social.content.events import (
     PostDeleted,
     PostEngagementChanged,
@@ -13,11 +13,13 @@ from tanvi_social.content.events import (
     PostModerated,
     PostRemixCountChanged,
     PostSaved,
+    PostsErased,
     PostShared,
     PostUpdated,
+    PostViewerStateChanged,
 )
 from tanvi_social.content.service import optional_module
-from tanvi_social.core.cache import invalidate_on, keys
+from tanvi_social.core.cache import invalidate, invalidate_on
 from tanvi_social.core.platform import Platform
 
 CLOSE_CHALLENGES_EVERY = 60.0
@@ -34,8 +36,64 @@ async def refresh_analyses_job(platform: Platform) -> None:
     await platform.db.run_in_thread(tasks.refresh_recent_analyses, commit=True)
 
 
-CARD_EVENTS = (PostUpdated, PostDeleted, PostEngagementChanged, PostLiked, PostSaved, PostShared,
-               PostRemixCountChanged, PostModerated)
+# events that change a post's card body or who may see it (counters and the reader's own state
+# are refreshed apart, so a like does not drop the card)
+CARD_EVENTS: tuple[type, ...] = (PostUpdated, PostDeleted, PostModerated)
+COUNTER_EVENTS: tuple[type, ...] = (PostEngagementChanged, PostRemixCountChanged)
+READER_STATE_EVENTS: tuple[type, ...] = (PostLiked, PostSaved, PostShared,
+                                         PostViewerStateChanged)
+
+
+def wire_card_cache(platform: Platform) -> None:
+    """Keep the pieces of the cached post card current (content.card_cache)."""
+    from tanvi_social.social.events import (
+        ProfileUpdated,
+        UserBlocked,
+        UserFollowed,
+        UserUnblocked,
+        UserUnfollowed,
+    )
+
+    for card_event in CARD_EVENTS:
+        invalidate_on(platform, card_event, lambda e: [card_cache.card_key(e.post_id)])
+    invalidate_on(platform, PostsErased, lambda e: [
+        k for pid in e.post_ids for k in (card_cache.card_key(pid), card_cache.counts_key(pid))])
+
+    async def on_counts(event: Any) -> None:
+        await card_cache.refresh_counts(platform, event.post_id)
+
+    async def on_reader_state(event: Any) -> None:
+        await card_cache.refresh_state(platform, event.user_id, event.post_id)
+
+    async def on_profile(event: Any) -> None:
+        # the cards embed the author's card and depend on the profile's visibility
+        ids = await platform.db.read(card_cache.author_post_ids, event.user_id)
+        for start in range(0, len(ids), 500):
+            await invalidate(platform, *(card_cache.card_key(pid)
+                                         for pid in ids[start:start + 500]))
+
+    for counter_event in COUNTER_EVENTS:
+        platform.bus.subscribe(counter_event, on_counts)
+    for state_event in READER_STATE_EVENTS:
+        platform.bus.subscribe(state_event, on_reader_state)
+    platform.bus.subscribe(ProfileUpdated, on_profile)
+
+    async def on_media(event: Any) -> None:
+        ids = await platform.db.read(card_cache.media_post_ids, event.media_id)
+        await invalidate(platform, *(card_cache.card_key(pid) for pid in ids))
+
+    from tanvi_social.media.events import MediaUpdated
+
+    platform.bus.subscribe(MediaUpdated, on_media)
+    invalidate_on(platform, UserFollowed,
+                  lambda e: [card_cache.follows_key(e.follower_id, e.target_id)])
+    invalidate_on(platform, UserUnfollowed,
+                  lambda e: [card_cache.follows_key(e.follower_id, e.target_id)])
+    for block_event in (UserBlocked, UserUnblocked):  # a block also ends follows both ways
+        invalidate_on(platform, block_event, lambda e: [
+            card_cache.blocks_key(e.blocker_id), card_cache.blocks_key(e.blocked_id),
+            card_cache.follows_key(e.blocker_id, e.blocked_id),
+            card_cache.follows_key(e.blocked_id, e.blocker_id)])
 
 
 def setup(platform: Platform) -> None:
@@ -46,8 +104,7 @@ def setup(platform: Platform) -> None:
 
     gdpr.ensure_registered()
     platform.bus.subscribe(MediaTagsChanged, on_tags_changed)
-    for event_type in CARD_EVENTS:
-        invalidate_on(platform, event_type, lambda e: [keys.post_card(e.post_id)])
+    wire_card_cache(platform)
     targets = optional_module("tanvi_social.moderation.targets")
     if targets is not None:
         moderation_hooks.register(targets)

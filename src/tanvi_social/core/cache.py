@@ -56,6 +56,7 @@ class Cache(Protocol):
     backend: str
 
     async def get(self, key: str) -> bytes | None: ...
+    async def get_many(self, *keys: str) -> list[bytes | None]: ...
     async def set(self, key: str, value: bytes, ttl: float) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def clear(self, prefix: str = "") -> int: ...
@@ -90,6 +91,9 @@ class MemoryCache:
         self._data.move_to_end(key)
         self.stats.record(key, True)
         return value
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [self.get_now(key) for key in keys]
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         self.set_now(key, value, ttl)
@@ -152,6 +156,21 @@ class RedisCache:
             return None
         self.stats.record(key, value is not None)
         return value
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """One round trip (MGET) for several keys; a Redis failure is a miss for each."""
+        if not keys:
+            return []
+        try:
+            values = await asyncio.wait_for(self.client.mget([self.ns + k for k in keys]),
+                                            timeout=0.5)
+            self.healthy = True
+        except Exception:
+            self._failed()
+            values = [None] * len(keys)
+        for key, value in zip(keys, values, strict=True):
+            self.stats.record(key, value is not None)
+        return list(values)
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         try:
@@ -340,3 +359,50 @@ def invalidate_on(platform: Any, event_type: type, keys_of: Any) -> None:
         await invalidate(platform, *keys_of(event))
 
     platform.bus.subscribe(event_type, handler)
+
+
+async def store_unless_invalidated(owner: Any, key: str, raw: bytes, ttl: float,
+                                   started: float) -> bool:
+    """Cache `raw` (read from the database at or after `started`, a `time.monotonic()`) unless
+    `key` was invalidated or refreshed in this process since: the read may predate that write.
+    Returns whether it was stored."""
+    cache = _cache_of(owner)
+    if _coordination(cache).invalidated_at.get(key, 0.0) >= started:
+        return False
+    await cache.set(key, raw, ttl)
+    return True
+
+
+async def refresh(owner: Any, key: str, ttl: float, producer: Any) -> None:
+    """Write-through after a committed write: store `await producer()` (bytes read after the
+    commit, or None to delete the key) now, and once more INVALIDATION_REDELETE_S later.
+
+    For values a write changes but does not end (counters, a reader's own liked/saved state): the
+    readers keep hitting instead of missing after every write. The second store overwrites a
+    value that a read in another worker, started before the commit, may have put back meanwhile
+    (the same staleness bound as `invalidate`). A producer that fails deletes the key instead.
+    """
+    cache = _cache_of(owner)
+    coord = _coordination(cache)
+
+    async def once() -> None:
+        coord.invalidated_at[key] = time.monotonic()
+        try:
+            raw = await producer()
+        except Exception:
+            log.warning("cache refresh of %s failed; dropping the key", key, exc_info=True)
+            raw = None
+        if raw is None:
+            await cache.delete(key)
+        else:
+            await cache.set(key, raw, ttl)
+
+    await once()
+
+    async def again() -> None:
+        await asyncio.sleep(INVALIDATION_REDELETE_S)
+        await once()
+
+    task = asyncio.get_running_loop().create_task(again())
+    coord.pending.add(task)
+    task.add_done_callback(coord.pending.discard)

@@ -166,7 +166,8 @@ def record_event(session: Session, domain_event: Any) -> None:
 class Database:
     """Owns the engines and runs service functions as units of work."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20,
+                 max_overflow: int = 30) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.dialect_name = "sqlite" if self.is_sqlite else "postgresql"
@@ -178,7 +179,8 @@ class Database:
         else:
             _, async_url = normalise_url(url)
             self.async_engine = create_async_engine(
-                async_url, echo=echo, pool_size=20, max_overflow=30, pool_pre_ping=True,
+                async_url, echo=echo, pool_size=pool_size, max_overflow=max_overflow,
+                pool_pre_ping=True,
                 pool_timeout=10, connect_args={"timeout": CONNECT_TIMEOUT},
                 json_deserializer=json_loads,
             )

@@ -31,7 +31,8 @@ class Platform:
 
     @classmethod
     def build(cls, settings: Settings, monitor: Monitor | None = None) -> Platform:
-        db = Database(settings.database_url, echo=settings.sql_echo)
+        db = Database(settings.database_url, echo=settings.sql_echo,
+                      pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         redis_client = None
         cache: Cache
         limiter: MemoryRateLimiter | RedisRateLimiter

@@ -8,11 +8,11 @@ The realtime streams and any other cross-process consumer use one API, found at
         ...
 
 * `InProcessPubSub`: channels are in-memory fan-out queues (embedded mode: one process).
-* `RedisPubSub`: every message goes through Redis (`PUBLISH tanvi:ps:<channel>`); each process keeps
-  **one** pattern subscription (`tanvi:ps:*`) and fans messages out to its local subscribers, so a
-  thousand open streams cost one Redis connection per worker, not a thousand. When Redis cannot be
-  reached, a publish is delivered to this process's subscribers only (degraded, reported by
-  `/api/health` as `pubsub`), and the listener reconnects with back-off.
+* `RedisPubSub`: every message goes through Redis (`PUBLISH tanvi:<db>:ps:<channel>`); each
+  process keeps **one** pattern subscription (`tanvi:<db>:ps:*`) and fans messages out to its local
+  subscribers, so a thousand open streams cost one Redis connection per worker, not a thousand.
+  When Redis cannot be reached, a publish is delivered to this process's subscribers only
+  (degraded, reported by `/api/health` as `pubsub`), and the listener reconnects with back-off.
 
 `bridge_events(platform)` republishes every domain event after its commit on the channel
 `"events"` as `event.to_dict()` (JSON values; `name` is the wire name), so a consumer in any worker
@@ -39,7 +39,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREFIX = "tanvi:ps:"
+
+
+def channel_prefix(client: Any) -> str:
+    """`tanvi:<db>:ps:`: Redis channels are server-wide, not per database, so the prefix names the
+    database the deployment was given; two deployments (or two test runs) on one Redis server with
+    different databases never hear each other's messages."""
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    return f"tanvi:{int(kwargs.get('db', 0) or 0)}:ps:"
 EVENTS_CHANNEL = "events"
 QUEUE_SIZE = 1000
 
@@ -123,6 +130,7 @@ class RedisPubSub:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        self.prefix = channel_prefix(client)
         self._fanout = _Fanout()
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -135,7 +143,7 @@ class RedisPubSub:
         self.published += 1
         try:
             receivers = await asyncio.wait_for(
-                self.client.publish(PREFIX + channel, orjson.dumps(payload)), timeout=0.5)
+                self.client.publish(self.prefix + channel, orjson.dumps(payload)), timeout=0.5)
             if not self.healthy:
                 log.info("redis pub/sub reachable again")
             self.healthy = True
@@ -176,7 +184,7 @@ class RedisPubSub:
         while True:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
-                await asyncio.wait_for(pubsub.psubscribe(PREFIX + "*"), timeout=2.0)
+                await asyncio.wait_for(pubsub.psubscribe(self.prefix + "*"), timeout=2.0)
                 self._subscribed.set()
                 self.healthy = True
                 backoff = 0.2
@@ -191,7 +199,7 @@ class RedisPubSub:
                         payload = orjson.loads(message["data"])
                     except orjson.JSONDecodeError:
                         continue
-                    self._fanout.deliver(channel[len(PREFIX):], payload)
+                    self._fanout.deliver(channel[len(self.prefix):], payload)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -33,3 +33,11 @@ class MediaTagsChanged(DomainEvent):
 
     name: str = field(default="media.tags_changed", init=False)
     media_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaUpdated(DomainEvent):
+    """An image's alt text changed (the cards of posts showing it embed it)."""
+
+    name: str = field(default="media.updated", init=False)
+    media_id: int

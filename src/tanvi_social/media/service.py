@@ -26,7 +26,12 @@ from tanvi_social.media.colors import (
     resolve_colour,
     rgb_to_hex,
 )
-from tanvi_social.media.events import MediaFilesReleased, MediaTagsChanged, MediaUploaded
+from tanvi_social.media.events import (
+    MediaFilesReleased,
+    MediaTagsChanged,
+    MediaUpdated,
+    MediaUploaded,
+)
 from tanvi_social.media.models import Media, MediaHashBand, MediaTag
 from tanvi_social.media.processing import ProcessedImage, grid_distance, hamming, hash_bands
 from tanvi_social.media.schemas import (
@@ -262,6 +267,7 @@ def update_media(session: Session, owner_id: int, media_id: int, data: MediaUpda
     media = owned_media(session, owner_id, media_id)
     if "alt_text" in data.model_fields_set:
         media.alt_text = _clean_alt(data.alt_text)
+        record_event(session, MediaUpdated(media_id=media_id))
     session.flush()
     return _reads(session, [media])[media.id]
 

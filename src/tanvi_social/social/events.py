@@ -51,6 +51,13 @@ class UserBlocked(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserUnblocked(DomainEvent):
+    name: str = field(default="user.unblocked", init=False)
+    blocker_id: int
+    blocked_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProfileUpdated(DomainEvent):
     """Cached profile/author cards of this user must be refreshed."""
 

@@ -35,6 +35,7 @@ from tanvi_social.social.events import (
     ProfileUpdated,
     UserBlocked,
     UserFollowed,
+    UserUnblocked,
     UserUnfollowed,
 )
 from tanvi_social.social.models import (
@@ -647,6 +648,7 @@ def unblock(session: Session, blocker_id: int, blocked_id: int) -> None:
         raise NotFound("You have not blocked this account", code="not_blocked")
     record_activity(session, user_id=blocker_id, type="unblock", target_type="user",
                     target_id=blocked_id)
+    record_event(session, UserUnblocked(blocker_id=blocker_id, blocked_id=blocked_id))
 
 
 def mute(session: Session, muter_id: int, muted_id: int) -> RelationRead:
