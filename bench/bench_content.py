@@ -124,8 +124,11 @@ async def run(client: httpx.AsyncClient, users: list[dict[str, str]], clients: i
             "caption": f"Look {i}-{n} #ootd #linen", "outfit_items": ITEMS,
             "occasion": "brunch"}, headers=users[i % len(users)]), 201)
     # likes: every (user, post) pair at most once; each client walks its own users
+    # (per_client users x 100 posts: 2,400 likes per client with 200 users, more than one client
+    # makes in a run; 20 posts ran out at 480 once likes got faster, and every like after that
+    # was a 409 that the rate does not count)
     like_posts = []
-    for k in range(20):
+    for k in range(100):
         r = await client.post("/api/content/posts", json={"caption": f"to like {k}"},
                               headers=author)
         like_posts.append(r.json()["post"]["id"])

@@ -86,6 +86,25 @@ class TestThroughTheApi:
         assert later["ai_analysis"]["trend_relevance"]["score"] > 0.3
         assert "4 other posts" in later["ai_analysis"]["trend_relevance"]["reasons"][0]
 
+    async def test_usage_of_a_new_post_counts_like_an_excluded_one(
+            self, client: AsyncClient, factory: Factory, platform: Any) -> None:
+        """A post not inserted yet is counted without the `post_id <>` test (index only): the
+        same counts as excluding an id no row has; an existing post still skips itself."""
+        from tanvi_social.content.service import tag_usage
+
+        users = await factory.users(2)
+        first = await make_post(client, users[0], "#barrelpants #wideleg")
+        for u in users:
+            await make_post(client, u, "again #barrelpants")
+        counts = await platform.db.read(lambda s: (
+            tag_usage(s, ["barrelpants", "wideleg", "unused"], None),
+            tag_usage(s, ["barrelpants", "wideleg", "unused"], 2_000_000_000),
+            tag_usage(s, ["barrelpants", "wideleg"], first["id"])))
+        new, excluded_nothing, excluded_first = counts
+        assert new == excluded_nothing == {"barrelpants": TagUsage(3, 0),
+                                           "wideleg": TagUsage(1, 0)}
+        assert excluded_first == {"barrelpants": TagUsage(2, 0)}
+
     async def test_palette_from_photos_drives_colour_harmony(self, client: AsyncClient,
                                                              factory: Factory) -> None:
         mia = await factory.user()

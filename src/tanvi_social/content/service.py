@@ -233,11 +233,16 @@ def resolve_mentions(session: Session, author_id: int, text: str | None) -> list
 TREND_COUNT_CAP = 500  # rows counted per tag and window at most (bounded cost per post)
 
 
-@lru_cache(maxsize=16)
-def _usage_sql(n_tags: int) -> Any:
-    """One statement counting, per tag, other posts in the recent and the baseline window."""
+@lru_cache(maxsize=32)
+def _usage_sql(n_tags: int, exclude: bool = True) -> Any:
+    """One statement counting, per tag, other posts in the recent and the baseline window.
+
+    `exclude=False` (a post not inserted yet: no row of its own to skip) leaves out the
+    `post_id <> :ex` test, so each count reads the (tag, created_at) index alone instead of
+    visiting every counted row for its post_id."""
+    skip = " AND post_id <> :ex" if exclude else ""
     window = ("SELECT count(*) FROM (SELECT 1 AS one FROM post_hashtags WHERE tag = :t{i} "
-              "AND created_at >= :{lo} AND created_at < :{hi} AND post_id <> :ex "
+              f"AND created_at >= :{{lo}} AND created_at < :{{hi}}{skip} "
               f"LIMIT {TREND_COUNT_CAP}) AS w")
     parts = [f"SELECT {i} AS i, ({window.format(i=i, lo='rs', hi='now')}) AS r, "
              f"({window.format(i=i, lo='bs', hi='rs')}) AS b" for i in range(n_tags)]
@@ -260,10 +265,13 @@ def tag_usage(session: Session, tags: Iterable[str], exclude_post_id: int | None
     params: dict[str, Any] = {
         "rs": recent_start, "bs": recent_start - timedelta(days=analysis.TREND_BASELINE_DAYS),
         # the recent window includes `now` itself
-        "now": now + timedelta(microseconds=1), "ex": exclude_post_id or 0,
+        "now": now + timedelta(microseconds=1),
         **{f"t{i}": tag for i, tag in enumerate(tags)}}
+    if exclude_post_id is not None:
+        params["ex"] = exclude_post_id
     out: dict[str, analysis.TagUsage] = {}
-    for i, recent, baseline in session.execute(_usage_sql(len(tags)), params):
+    for i, recent, baseline in session.execute(
+            _usage_sql(len(tags), exclude_post_id is not None), params):
         if recent or baseline:
             out[tags[int(i)]] = analysis.TagUsage(recent=int(recent), baseline=int(baseline))
     return out

@@ -24,12 +24,19 @@ _CARDS = (select(User.id, User.username, User.is_verified, Profile.display_name,
                  Profile.avatar_url)
           .outerjoin(Profile, Profile.user_id == User.id)
           .where(User.id.in_(bindparam("ids", expanding=True))))  # built once
+# one author (a post just created, a single card): `=` instead of an expanding IN, whose SQL
+# is re-rendered on every execution
+_CARD = (select(User.id, User.username, User.is_verified, Profile.display_name,
+                Profile.avatar_url)
+         .outerjoin(Profile, Profile.user_id == User.id)
+         .where(User.id == bindparam("id")))
 
 
 def author_cards(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorCard]:
     ids = set(user_ids)
     if not ids:
         return {}
-    rows = session.execute(_CARDS, {"ids": list(ids)})
+    rows = session.execute(_CARD, {"id": next(iter(ids))}) if len(ids) == 1 else \
+        session.execute(_CARDS, {"ids": list(ids)})
     return {r.id: AuthorCard(id=r.id, username=r.username, display_name=r.display_name,
                              avatar_url=r.avatar_url, is_verified=r.is_verified) for r in rows}
