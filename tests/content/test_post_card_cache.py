@@ -122,6 +122,26 @@ class TestServedFromCache:
         assert (await read(client, pid)).json()["post"]["remix_count"] == 1
 
 
+    async def test_the_analysis_job_drops_the_cards_it_recomputed(
+            self, client: AsyncClient, factory: Factory, platform: Any) -> None:
+        from datetime import timedelta
+
+        from tanvi_social.content import tasks
+        from tanvi_social.core.time import utcnow
+
+        mia = await factory.user("mia")
+        pid = (await make_post(client, mia, "trend watch #linen"))["id"]
+        before = (await read(client, pid)).json()["post"]["ai_analysis"]
+        assert await platform.cache.get(card_cache.card_key(pid)) is not None
+        later = utcnow() + timedelta(hours=2)  # every analysis is then over an hour old
+        done = await platform.db.run_in_thread(tasks.refresh_recent_analyses, later,
+                                               commit=True)
+        assert done >= 1
+        assert await platform.cache.get(card_cache.card_key(pid)) is None
+        after = await read(client, pid)
+        assert after.headers["x-cache"] == "miss"
+        assert after.json()["post"]["ai_analysis"]["computed_at"] != before["computed_at"]
+
 class TestReaderStateIsNeverStale:
     async def test_like_unlike_save_unsave_show_at_once(self, client: AsyncClient,
                                                         factory: Factory) -> None:

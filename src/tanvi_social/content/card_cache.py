@@ -5,8 +5,8 @@ the writes that change it (docs/content.md → "Post card cache"):
 
 * `post:{id}:card`: the reader-independent card (no counters, no `viewer`) and the facts the
   visibility rule reads (author, visibility, the author's profile visibility); deleted on post
-  edit, delete, moderation and erasure, on the author's profile change and on an image's alt text
-  change;
+  edit, delete, moderation, erasure and re-analysis, on the author's profile change and on an
+  image's alt text change;
 * `post:{id}:counts`: likes, comments, shares, saves, remixes, hot score; re-read (write-through)
   on every counter change, so a like does not drop the card;
 * `user:{id}:blocks`: everyone the reader blocked or was blocked by; deleted on block and

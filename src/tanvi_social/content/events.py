@@ -123,3 +123,11 @@ class PostsErased(DomainEvent):
 
     name: str = field(default="post.erased", init=False)
     post_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostsReanalysed(DomainEvent):
+    """A job recomputed the `ai_analysis` of these posts (trend counts move over time)."""
+
+    name: str = field(default="post.reanalysed", init=False)
+    post_ids: list[int] = field(default_factory=list)

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.content import service
 from tanvi_social.content.challenges import close_due_challenges
+from tanvi_social.content.events import PostsReanalysed
 from tanvi_social.content.models import Post
+from tanvi_social.core.db import record_event
 from tanvi_social.core.time import utcnow
 
 ANALYSIS_MAX_AGE = timedelta(hours=1)
@@ -23,17 +25,19 @@ def refresh_recent_analyses(session: Session, now: datetime | None = None,
     rows = session.scalars(select(Post).where(
         Post.deleted_at.is_(None), Post.is_draft.is_(False),
         Post.published_at >= now - ANALYSIS_WINDOW).order_by(Post.id.desc()).limit(limit * 4))
-    done = 0
+    done: list[int] = []
     for post in rows:
         stamp = (post.ai_analysis or {}).get("computed_at")
         if stamp and datetime.fromisoformat(stamp) > now - ANALYSIS_MAX_AGE:
             continue
         service.refresh_analysis(session, post, force=True)
-        done += 1
-        if done >= limit:
+        done.append(post.id)
+        if len(done) >= limit:
             break
     session.flush()
-    return done
+    if done:  # their cached cards show the analysis
+        record_event(session, PostsReanalysed(post_ids=done))
+    return len(done)
 
 
 __all__ = ["close_due_challenges", "refresh_recent_analyses"]

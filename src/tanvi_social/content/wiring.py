@@ -15,6 +15,7 @@ from tanvi_social.content.events import (
     PostSaved,
     PostsErased,
     PostShared,
+    PostsReanalysed,
     PostUpdated,
     PostViewerStateChanged,
 )
@@ -56,6 +57,8 @@ def wire_card_cache(platform: Platform) -> None:
 
     for card_event in CARD_EVENTS:
         invalidate_on(platform, card_event, lambda e: [card_cache.card_key(e.post_id)])
+    invalidate_on(platform, PostsReanalysed,
+                  lambda e: [card_cache.card_key(pid) for pid in e.post_ids])
     invalidate_on(platform, PostsErased, lambda e: [
         k for pid in e.post_ids for k in (card_cache.card_key(pid), card_cache.counts_key(pid))])
 
