@@ -36,7 +36,7 @@ test: install
 	$(BIN)/python scripts/ensure_test_deps.py
 	rm -f .coverage .coverage.*
 	$(BIN)/coverage erase
-	COVERAGE_FILE=.coverage.sqlite $(BIN)/pytest $(XDIST) --cov=tanvi_social --cov-branch --cov-report= $(PYTEST_ARGS)
+	env -u TANVI_TEST_DATABASE_URL COVERAGE_FILE=.coverage.sqlite $(BIN)/pytest $(XDIST) --cov=tanvi_social --cov-branch --cov-report= $(PYTEST_ARGS)
 	@if [ "$(CI)" = "true" ] || [ -n "$$TANVI_TEST_DATABASE_URL" ]; then \
 	  echo "== PostgreSQL pass =="; \
 	  TANVI_TEST_DATABASE_URL=$${TANVI_TEST_DATABASE_URL:-$(PG_TEST_URL)} \
