@@ -51,19 +51,20 @@ DONE_LUA = r"""
 done = function(summary, latency, requests)
   local e = summary.errors
   -- responses counted by the mixed script's response() in each thread (0 elsewhere)
-  local hits, misses, reads = 0, 0, 0
+  local hits, misses, reads, bad = 0, 0, 0, ""
   for _, t in ipairs(threads or {}) do
     hits = hits + (tonumber(t:get("cache_hits")) or 0)
     misses = misses + (tonumber(t:get("cache_misses")) or 0)
     reads = reads + (tonumber(t:get("reads")) or 0)
+    bad = bad .. (t:get("bad_statuses") or "")
   end
   io.write(string.format(
     "BENCHJSON {\"requests\":%d,\"duration_us\":%d,\"socket_errors\":%d,\"non2xx\":%d," ..
     "\"p50_us\":%d,\"p95_us\":%d,\"p99_us\":%d,\"max_us\":%d," ..
-    "\"cache_hits\":%d,\"cache_misses\":%d,\"reads\":%d}\n",
+    "\"cache_hits\":%d,\"cache_misses\":%d,\"reads\":%d,\"bad\":\"%s\"}\n",
     summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
-    hits, misses, reads))
+    hits, misses, reads, bad))
 end
 """
 
@@ -215,7 +216,10 @@ end
 init = function(args)
   tid = tonumber(wrk.thread:get("tid")) or 0
   math.randomseed(1234 + tid)
-  counter = tid * 1000003
+  -- a like's (user, post) pair is counter mod (#tokens * #ids) (see "mixed"): each thread starts
+  -- 1/16 of that cycle after the previous one, so two threads never like with the same pair
+  -- (with an offset of 1,000,003 they did, 3 requests apart: 409 already_liked in every run)
+  counter = tid * math.floor(#tokens * #ids / 16)
 end
 local function hdr(i)
   return {{["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1],
@@ -242,7 +246,14 @@ cache_misses = 0
 reads = 0
 -- a hit is a response the server says it served from its cache without SQL (X-Cache: hit);
 -- endpoints without the header are not cached and count only in `reads`
+bad_statuses = ""
 response = function(status, headers, body)
+  if status >= 300 then
+    -- the status and the error code of every non-2xx answer ("409/already_liked "), for the
+    -- run's `non2xx_answers`
+    local code = body and string.match(body, '"code"%s*:%s*"([%w_]+)"') or "-"
+    bad_statuses = bad_statuses .. status .. "/" .. code .. " "
+  end
   local c = headers["x-cache"] or headers["X-Cache"]
   if c == "hit" then
     cache_hits = cache_hits + 1
@@ -299,6 +310,11 @@ def run_wrk(wrk: str, url: str, path: str, script: Path | None, duration: int,
             "p50_ms": round(raw["p50_us"] / 1000, 2), "p95_ms": round(raw["p95_us"] / 1000, 2),
             "p99_ms": round(raw["p99_us"] / 1000, 2), "max_ms": round(raw["max_us"] / 1000, 2),
             "seconds": round(seconds, 2), "command": " ".join(cmd[:-1]) + " <url>" + path}
+    if raw.get("bad"):
+        answers: dict[str, int] = {}
+        for answer in raw["bad"].split():
+            answers[answer] = answers.get(answer, 0) + 1
+        out["non2xx_answers"] = answers
     if raw.get("reads"):
         out["served"] = {"cache_hits": raw["cache_hits"], "cache_misses": raw["cache_misses"],
                          "reads": raw["reads"]}
@@ -428,7 +444,9 @@ def run_mode(mode: str, args: argparse.Namespace, wrk: str, workdir: Path) -> di
                     if served.get("reads") else None
             results[name] = res
             print(f"  {name:<11} {res['rps']:>9,.0f} req/s  p50 {res['p50_ms']:>7.2f} ms  "
-                  f"p95 {res['p95_ms']:>7.2f}  p99 {res['p99_ms']:>7.2f}  errors {res['errors']}")
+                  f"p95 {res['p95_ms']:>7.2f}  p99 {res['p99_ms']:>7.2f}  errors {res['errors']}"
+                  f" (non2xx {res['non2xx']} {res.get('non2xx_answers', {})}, "
+                  f"socket {res['socket_errors']})")
             if name == "mixed":
                 print(f"  {'':<11} cache hit rate {_pct(res['cache_hit_rate'])} of "
                       f"{res['cached_responses']} post-card responses; "

@@ -58,6 +58,24 @@ class UserUnblocked(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserMuted(DomainEvent):
+    """`muter_id` muted `muted_id` (or unmuted: `muted` false): the muter's listings change."""
+
+    name: str = field(default="user.muted", init=False)
+    muter_id: int
+    muted_id: int
+    muted: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class MutedWordsChanged(DomainEvent):
+    """The user added or removed a muted word: their listings and feeds change."""
+
+    name: str = field(default="user.muted_words", init=False)
+    user_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProfileUpdated(DomainEvent):
     """Cached profile/author cards of this user must be refreshed."""
 

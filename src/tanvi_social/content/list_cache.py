@@ -1,0 +1,397 @@
+"""The cached listing: `GET /api/content/posts?sort=new` (no filters) with no SQL on a hit.
+
+A page is assembled from cached pieces kept current by domain events (docs/content.md →
+"Listing cache"):
+
+* `posts:new:window` + `posts:new:version`: the newest `WINDOW_SIZE` posts any reader could see
+  in this listing (published, not deleted, not `removed`), newest first by `(created_at, id)`,
+  each as `[id, author, flags]` (flags: moderation state `visible`; `public` with a public author
+  profile; `public` or `followers`; a community post). Shared by every reader; rebuilt from the
+  database after every event that adds, removes or changes a post of it (`post.created`,
+  `post.updated`, `post.deleted`, `post.moderated`, `post.erased`, `profile.updated`), in the
+  writing request (write-through, coalesced: concurrent writes of one process share one
+  rebuild). Each worker keeps the decoded window while `posts:new:version` is unchanged, so a hit
+  reads only the small version key;
+* per reader: `user:{id}:blocks` (the card cache's), `user:{id}:following` (accepted follows;
+  deleted on follow, unfollow and block either way) and `user:{id}:mutes` (muted accounts and
+  whether the reader muted any word; deleted on mute, unmute and muted-word changes);
+* per post on the page: the card cache's `post:{id}:card`, `post:{id}:counts` and the reader's
+  `user:{id}:vs:{bucket}`.
+
+The visibility rule (`access.visible_posts_clause`) and the listing's muted-author rule are
+applied to the window for each reader on every request. The full read (`service.list_posts`)
+answers instead whenever the cache cannot say exactly the same: a reader who muted words (the
+full read filters texts), a community post in the part of the window the page needs, a post on
+the page the card cache does not serve (reposts, remixes, held or private own posts), a reader
+whose visible posts in the window do not reach the capped `total`'s bound (core/pagination.py
+`count_capped`: max(1,000, the end of the page) + 1), and any filter, other sort or draft list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tanvi_social.content import card_cache, service
+from tanvi_social.content.models import ModerationState, Post, PostVisibility
+from tanvi_social.core import pagination
+from tanvi_social.core.cache import INVALIDATION_REDELETE_S, store_unless_invalidated
+from tanvi_social.core.pagination import PageParams
+from tanvi_social.core.time import isoformat, utcnow
+from tanvi_social.social import graph
+from tanvi_social.social.models import Profile
+
+WINDOW_KEY = "posts:new:window"
+VERSION_KEY = "posts:new:version"
+WINDOW_SIZE = 2500  # ≥ COUNT_CAP + 1 visible posts for nearly every reader (85 % are public)
+WINDOW_TTL = 300.0
+READER_TTL = 300.0
+
+VISIBLE, OPEN, AUDIENCE, COMMUNITY = 1, 2, 4, 8
+
+
+def following_key(user_id: int) -> str:
+    return f"user:{user_id}:following"
+
+
+def mutes_key(user_id: int) -> str:
+    return f"user:{user_id}:mutes"
+
+
+# -- the window ------------------------------------------------------------------------------
+
+_WINDOW = (select(Post.id, Post.author_id, Post.visibility, Post.moderation_state,
+                  Post.community_id)
+           .where(Post.deleted_at.is_(None), Post.is_draft.is_(False),
+                  Post.moderation_state != ModerationState.REMOVED.value)
+           .order_by(Post.created_at.desc(), Post.id.desc()))
+
+
+def build_window(session: Session, version: str) -> bytes:
+    rows = session.execute(_WINDOW.limit(WINDOW_SIZE + 1)).all()
+    complete = len(rows) <= WINDOW_SIZE
+    rows = rows[:WINDOW_SIZE]
+    authors = {r[1] for r in rows}
+    closed: set[int] = set()
+    ordered = sorted(authors)
+    for start in range(0, len(ordered), 500):
+        closed.update(session.scalars(select(Profile.user_id).where(
+            Profile.user_id.in_(ordered[start:start + 500]), Profile.visibility != "public")))
+    entries = []
+    for pid, author, visibility, state, community in rows:
+        flags = 0
+        if state == ModerationState.VISIBLE.value:
+            flags |= VISIBLE
+        if visibility == PostVisibility.PUBLIC.value and author not in closed:
+            flags |= OPEN
+        if visibility in (PostVisibility.PUBLIC.value, PostVisibility.FOLLOWERS.value):
+            flags |= AUDIENCE
+        if community is not None:
+            flags |= COMMUNITY
+        entries.append([pid, author, flags])
+    return orjson.dumps({"v": version, "complete": complete, "e": entries})
+
+
+@dataclass
+class _Local:
+    """This process's decoded window, and the coalescing of its rebuilds."""
+
+    version: str | None = None
+    window: dict[str, Any] | None = None
+    task: asyncio.Task[None] | None = None
+    task_started: float = 0.0
+    later: asyncio.Task[None] | None = None
+    invalidated_at: float = 0.0
+    pending: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+_locals: dict[int, _Local] = {}
+
+
+def _local(cache: Any) -> _Local:
+    found = _locals.get(id(cache))
+    if found is None:
+        found = _locals[id(cache)] = _Local()
+    return found
+
+
+async def _rebuild(platform: Any, local: _Local) -> None:
+    version = uuid.uuid4().hex
+    raw = await platform.db.read(build_window, version)
+    await platform.cache.set(WINDOW_KEY, raw, WINDOW_TTL)
+    await platform.cache.set(VERSION_KEY, version.encode(), WINDOW_TTL)
+    local.version, local.window = version, orjson.loads(raw)
+
+
+async def refresh_window(platform: Any) -> None:
+    """After a committed write that changes the window: rebuild it from a read that starts after
+    the commit (sharing a rebuild that did), now and once more INVALIDATION_REDELETE_S later (a
+    reader of another worker may have stored an older window meanwhile)."""
+    await _refresh(platform)
+    local = _local(platform.cache)
+    if local.later is None or local.later.done():
+        async def again() -> None:
+            await asyncio.sleep(INVALIDATION_REDELETE_S)
+            await _refresh(platform)
+
+        local.later = asyncio.get_running_loop().create_task(again())
+        local.pending.add(local.later)
+        local.later.add_done_callback(local.pending.discard)
+
+
+async def _refresh(platform: Any) -> None:
+    local = _local(platform.cache)
+    asked = time.monotonic()
+    local.invalidated_at = asked
+    local.version = local.window = None
+    while True:
+        task = local.task
+        if task is None or task.done():
+            local.task_started = time.monotonic()
+            local.task = asyncio.get_running_loop().create_task(_rebuild(platform, local))
+            try:
+                await asyncio.shield(local.task)
+            except Exception:
+                await platform.cache.delete(VERSION_KEY, WINDOW_KEY)
+            return
+        if local.task_started >= asked:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(task)
+            return
+        with contextlib.suppress(Exception):  # started before this write: wait, start one
+            await asyncio.shield(task)
+
+
+async def _window(platform: Any, version: bytes | None) -> tuple[dict[str, Any], bool]:
+    """The window and whether it came from the cache."""
+    local = _local(platform.cache)
+    if version is not None and local.window is not None and \
+            local.version == version.decode():
+        return local.window, True
+    if version is not None:
+        raw = await platform.cache.get(WINDOW_KEY)
+        if raw is not None:
+            window = orjson.loads(raw)
+            local.version, local.window = window["v"], window
+            return window, True
+    started = time.monotonic()
+    if local.task is not None and not local.task.done():
+        await asyncio.shield(local.task)
+        if local.window is not None:
+            return local.window, False
+    fresh = uuid.uuid4().hex
+    raw = await platform.db.read(build_window, fresh)
+    window = orjson.loads(raw)
+    if local.invalidated_at < started:
+        await platform.cache.set(WINDOW_KEY, raw, WINDOW_TTL)
+        await platform.cache.set(VERSION_KEY, fresh.encode(), WINDOW_TTL)
+        local.version, local.window = fresh, window
+    return window, False
+
+
+# -- the reader's pieces -----------------------------------------------------------------------
+
+def reader_pieces(session: Session, viewer_id: int, *, blocks: bool, following: bool,
+                  mutes: bool) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    if blocks:
+        out["blocks"] = orjson.dumps(sorted(graph.blocked_ids(session, viewer_id)))
+    if following:
+        out["following"] = orjson.dumps(sorted(graph.following_ids(session, viewer_id)))
+    if mutes:
+        from tanvi_social.content.muting import viewer_matcher
+
+        out["mutes"] = orjson.dumps({"a": sorted(graph.muted_ids(session, viewer_id)),
+                                     "w": viewer_matcher(session, viewer_id) is not None})
+    return out
+
+
+_COUNTS = select(Post.id, Post.like_count, Post.comment_count, Post.share_count,
+                 Post.save_count, Post.remix_count, Post.hot_score)
+
+
+def page_pieces(session: Session, viewer_id: int | None, cards: list[int], counts: list[int],
+                buckets: list[int], base_url: str) -> dict[str, Any] | None:
+    """Missing cards, counters and reader state buckets in one unit of work, batched (the same
+    number of statements for 2 posts as for 20); None when a post of the page is gone or not
+    servable from the card cache (the full read answers)."""
+    out: dict[str, Any] = {"cards": {}, "counts": {}, "states": {}}
+    if cards:
+        posts = session.scalars(select(Post).where(Post.id.in_(cards))).all()
+        if len(posts) != len(set(cards)) or not all(card_cache.servable(p) for p in posts):
+            return None
+        authors = sorted({p.author_id for p in posts})
+        closed = set(session.scalars(select(Profile.user_id).where(
+            Profile.user_id.in_(authors), Profile.visibility != "public")))
+        reads = service.build_post_reads(session, None, posts, base_url=base_url, fresh=True)
+        for post, read in zip(posts, reads, strict=True):
+            card = read.model_dump(mode="json")
+            for name in (*card_cache.COUNTERS, "viewer"):
+                card.pop(name, None)
+            facts = {"a": post.author_id, "v": post.visibility,
+                     "pub": post.author_id not in closed}
+            out["cards"][post.id] = orjson.dumps({"m": facts, "c": card})
+    if counts:
+        rows = {r[0]: r for r in session.execute(_COUNTS.where(Post.id.in_(counts)))}
+        if len(rows) != len(set(counts)):
+            return None
+        for pid, row in rows.items():
+            out["counts"][pid] = orjson.dumps({
+                "like_count": row[1], "comment_count": row[2], "share_count": row[3],
+                "save_count": row[4], "remix_count": row[5] or 0, "hot_score": row[6]})
+    if viewer_id is not None:
+        for bucket in buckets:
+            raw = card_cache.state_bucket(session, viewer_id, bucket << card_cache.BUCKET_BITS)
+            if raw is None:
+                return None
+            out["states"][bucket] = raw
+    return out
+
+
+# -- serving -----------------------------------------------------------------------------------
+
+@dataclass
+class Served:
+    body: bytes
+    hit: bool
+
+
+def reader_keys(viewer_id: int | None) -> list[str]:
+    keys = [VERSION_KEY]
+    if viewer_id is not None:
+        keys += [card_cache.blocks_key(viewer_id), following_key(viewer_id),
+                 mutes_key(viewer_id)]
+    return keys
+
+
+def _select(window: dict[str, Any], viewer_id: int | None, blocked: set[int],
+            following: set[int], muted: set[int], page: PageParams) -> tuple[list[int], int] | None:
+    """The page's post ids and the capped total, or None when the window cannot tell."""
+    bound = max(pagination.COUNT_CAP, page.offset + page.per_page)  # as count_capped
+    first, end = page.offset, page.offset + page.per_page
+    count = 0
+    ids: list[int] = []
+    for pid, author, flags in window["e"]:
+        if author != viewer_id:
+            if not flags & VISIBLE:
+                continue
+            if flags & COMMUNITY:
+                return None  # community visibility is per reader: the full read decides
+            if author in blocked or author in muted:
+                continue
+            if not (flags & OPEN or (flags & AUDIENCE and author in following)):
+                continue
+        if first <= count < end:
+            ids.append(pid)
+        count += 1
+        if count > bound:
+            return ids, count
+    if not window["complete"]:
+        return None
+    return ids, count
+
+
+async def serve(platform: Any, viewer_id: int | None, page: PageParams,
+                base_url: str) -> Served | None:
+    """The body of the first pages of `GET /posts?sort=new` from the cache, or None when the
+    full read must answer (see the module docstring)."""
+    cache = platform.cache
+    hit = True
+    values = await cache.get_many(*reader_keys(viewer_id))
+    window, from_cache = await _window(platform, values[0])
+    hit = hit and from_cache
+    blocked: set[int] = set()
+    following: set[int] = set()
+    muted: set[int] = set()
+    if viewer_id is not None:
+        blocks_raw, following_raw, mutes_raw = values[1], values[2], values[3]
+        if blocks_raw is None or following_raw is None or mutes_raw is None:
+            hit = False
+            started = time.monotonic()
+            got = await platform.db.read(reader_pieces, viewer_id, blocks=blocks_raw is None,
+                                         following=following_raw is None,
+                                         mutes=mutes_raw is None)
+            for name, key in (("blocks", card_cache.blocks_key(viewer_id)),
+                              ("following", following_key(viewer_id)),
+                              ("mutes", mutes_key(viewer_id))):
+                if name in got:
+                    await store_unless_invalidated(cache, key, got[name], READER_TTL, started)
+            blocks_raw = got.get("blocks", blocks_raw)
+            following_raw = got.get("following", following_raw)
+            mutes_raw = got.get("mutes", mutes_raw)
+        assert blocks_raw is not None
+        assert following_raw is not None
+        assert mutes_raw is not None
+        mutes = orjson.loads(mutes_raw)
+        if mutes["w"]:
+            return None  # muted words filter texts: the full read
+        blocked, following, muted = (set(orjson.loads(blocks_raw)),
+                                     set(orjson.loads(following_raw)), set(mutes["a"]))
+    selected = _select(window, viewer_id, blocked, following, muted, page)
+    if selected is None:
+        return None
+    ids, total = selected
+    buckets = sorted({card_cache.bucket_of(pid) for pid in ids}) if viewer_id is not None \
+        else []
+    keys = [k for pid in ids for k in (card_cache.card_key(pid), card_cache.counts_key(pid))]
+    if viewer_id is not None:
+        keys += [f"user:{viewer_id}:vs:{b}" for b in buckets]
+    raw = await cache.get_many(*keys) if keys else []
+    cards = {pid: raw[2 * i] for i, pid in enumerate(ids)}
+    counts = {pid: raw[2 * i + 1] for i, pid in enumerate(ids)}
+    states = {b: raw[2 * len(ids) + i] for i, b in enumerate(buckets)}
+    if any(v == b"" for v in cards.values()):
+        return None
+    missing_cards = [pid for pid, v in cards.items() if v is None]
+    missing_counts = [pid for pid, v in counts.items() if v is None]
+    missing_states = [b for b, v in states.items() if v is None]
+    if missing_cards or missing_counts or missing_states:
+        hit = False
+        started = time.monotonic()
+        got_page = await platform.db.read(page_pieces, viewer_id, missing_cards,
+                                          missing_counts, missing_states, base_url)
+        if got_page is None:
+            return None
+        for pid, value in got_page["cards"].items():
+            cards[pid] = value
+            await store_unless_invalidated(cache, card_cache.card_key(pid), value,
+                                           card_cache.CARD_TTL, started)
+        for pid, value in got_page["counts"].items():
+            counts[pid] = value
+            await store_unless_invalidated(cache, card_cache.counts_key(pid), value,
+                                           card_cache.CARD_TTL, started)
+        for b, value in got_page["states"].items():
+            states[b] = value
+            assert viewer_id is not None
+            await store_unless_invalidated(cache, f"user:{viewer_id}:vs:{b}", value,
+                                           card_cache.STATE_TTL, started)
+    posts = []
+    decoded_states = {b: orjson.loads(v) for b, v in states.items() if v is not None}
+    for pid in ids:
+        card_raw, counts_raw = cards[pid], counts[pid]
+        assert card_raw is not None
+        assert counts_raw is not None
+        card = orjson.loads(card_raw)["c"]
+        card.update(orjson.loads(counts_raw))
+        if viewer_id is None:
+            card["viewer"] = {"liked": False, "like_type": None, "saved": False,
+                              "shared": False}
+        else:
+            card["viewer"] = card_cache._state_of(decoded_states[card_cache.bucket_of(pid)],
+                                                  pid)
+        posts.append(card)
+    pages = -(-total // page.per_page) if total else 0
+    body = orjson.dumps({
+        "success": True, "message": None, "timestamp": isoformat(utcnow()), "posts": posts,
+        "pagination": {"page": page.page, "per_page": page.per_page, "total": total,
+                       "pages": pages, "has_next": page.page < pages,
+                       "has_prev": page.page > 1}})
+    return Served(body, hit)
