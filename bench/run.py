@@ -11,6 +11,7 @@ package; installed with apt-get if missing) against, in one run:
 * the bare-framework ceiling `/api/health/live`, and `/api/auth/me`;
 * a cached post card `GET /api/content/posts/{id}` (after one untimed pass over its posts and
   readers, so the cache is warm) and a feed page `GET /api/content/posts`;
+* (untimed) the first listing page once as every reader, so the mixed run starts warm;
 * text posts only (`POST /api/content/posts`: posts/s sustained);
 * the mixed workload: 70 % reads (post cards, feed pages), 20 % likes/comments, 10 % posts.
 
@@ -372,6 +373,27 @@ def warm_cards(url: str, data: dict[str, Any]) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 1)}
 
 
+def warm_listings(url: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Read the first listing page once as every reader, right before the mixed run: like the
+    post card, the target is the *cached* listing, and each reader's first page reads their own
+    pieces (blocks, follows, mutes, liked/saved states of the newest posts). Not timed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+
+    def fetch(chunk: list[str]) -> list[str]:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            return [client.get("/api/content/posts?sort=new&per_page=20",
+                               headers={"Authorization": f"Bearer {tok}"}).headers.get(
+                                   "x-cache", "none") for tok in chunk]
+
+    tokens = data["tokens"]
+    with ThreadPoolExecutor(8) as pool:
+        seen = [x for part in pool.map(fetch, [tokens[k::8] for k in range(8)]) for x in part]
+    return {"requests": len(seen), "misses": seen.count("miss"), "hits": seen.count("hit"),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
 def run_mode(mode: str, args: argparse.Namespace, wrk: str, workdir: Path) -> dict[str, Any]:
     print(f"\n== {mode}: building the data set "
           f"({args.users} users, {args.posts} posts, {args.follows} follows)")
@@ -422,6 +444,7 @@ def run_mode(mode: str, args: argparse.Namespace, wrk: str, workdir: Path) -> di
             if name == "post_card":
                 results["post_card_warmup"] = warm_cards(server.url, data)
             if name == "mixed":
+                results["mixed_warmup"] = warm_listings(server.url, data)
                 before = cache_figures(server.url, data["tokens"][0])
             res = run_wrk(wrk, server.url, path, script, d, c)
             if name == "mixed":
@@ -449,7 +472,7 @@ def run_mode(mode: str, args: argparse.Namespace, wrk: str, workdir: Path) -> di
                   f"socket {res['socket_errors']})")
             if name == "mixed":
                 print(f"  {'':<11} cache hit rate {_pct(res['cache_hit_rate'])} of "
-                      f"{res['cached_responses']} post-card responses; "
+                      f"{res['cached_responses']} post-card and listing responses; "
                       f"{_pct(res['reads_from_cache'])} of all reads; "
                       f"lookups {_pct(res['cache_lookup_hit_rate'])}")
         ceiling = results["ceiling"]["rps"]
@@ -488,9 +511,8 @@ def targets(mode: dict[str, Any]) -> list[tuple[str, bool, str]]:
         ("mixed p99 < 100 ms", mixed["p99_ms"] < 100, f"{mixed['p99_ms']} ms"),
         ("cached post card ≥ 50 % of ceiling", card >= 0.5, f"{card:.0%}"),
         ("cache hit rate ≥ 90 % (mixed)", hit is not None and hit >= 0.9,
-         "n/a" if hit is None else f"{hit:.0%} of post-card responses served from the cache "
-         f"({_pct(mixed.get('reads_from_cache'))} of all reads, uncached listing pages "
-         "included)"),
+         "n/a" if hit is None else f"{hit:.0%} of post-card and listing responses served from "
+         f"the cache ({_pct(mixed.get('reads_from_cache'))} of all reads)"),
         ("0 errors", total_errors == 0, f"{total_errors}"),
         ("peak RSS < 300 MB per worker", rss < 300, f"{rss} MB"),
     ]
@@ -537,9 +559,10 @@ def write_doc(result: dict[str, Any]) -> None:
             f"posts / {ds['follows']:,} follows):\n\n"
             + table(mode, ["ceiling", "post_card", "feed_page", "text_posts", "mixed"])
             + f"\n\nMixed workload cache hit rate: {mode['mixed'].get('cache_hit_rate')} of "
-            f"{mode['mixed'].get('cached_responses')} responses of cached endpoints (post cards) "
+            f"{mode['mixed'].get('cached_responses')} responses of cached endpoints (post cards, "
+            "listing pages) "
             "served from the cache without SQL (`X-Cache: hit`, counted by wrk); of all reads, "
-            f"listing pages included (not cached): {mode['mixed'].get('reads_from_cache')}; "
+            f"{mode['mixed'].get('reads_from_cache')}; "
             f"cache lookups of every family: {mode['mixed'].get('cache_lookup_hit_rate')} over "
             f"{mode['mixed'].get('cache_lookups')}; peak RSS per process (MB): "
             f"{mode['peak_rss_mb']}.\n\nTargets (issue 8):\n\n"

@@ -5,13 +5,13 @@ A page is assembled from cached pieces kept current by domain events (docs/conte
 
 * `posts:new:window` + `posts:new:version`: the newest `WINDOW_SIZE` posts any reader could see
   in this listing (published, not deleted, not `removed`), newest first by `(created_at, id)`,
-  each as `[id, author, flags]` (flags: moderation state `visible`; `public` with a public author
-  profile; `public` or `followers`; a community post). Shared by every reader; rebuilt from the
-  database after every event that adds, removes or changes a post of it (`post.created`,
-  `post.updated`, `post.deleted`, `post.moderated`, `post.erased`, `profile.updated`), in the
-  writing request (write-through, coalesced: concurrent writes of one process share one
-  rebuild). Each worker keeps the decoded window while `posts:new:version` is unchanged, so a hit
-  reads only the small version key;
+  each as `[id, author, flags, created_at]` (flags: moderation state `visible`; `public` with a
+  public author profile; `public` or `followers`; a community post). Shared by every reader and
+  kept current in the writing request (write-through): `post.created`, `post.updated`,
+  `post.deleted` and `post.moderated` re-read that one post and put it in its place or take it
+  out (`post.created` also caches the new post's card and counters); `post.erased` and
+  `profile.updated` rebuild the whole window. Each worker keeps the decoded window while
+  `posts:new:version` is unchanged, so a hit reads only the small version key;
 * per reader: `user:{id}:blocks` (the card cache's), `user:{id}:following` (accepted follows;
   deleted on follow, unfollow and block either way) and `user:{id}:mutes` (muted accounts and
   whether the reader muted any word; deleted on mute, unmute and muted-word changes);
@@ -30,7 +30,6 @@ whose visible posts in the window do not reach the capped `total`'s bound (core/
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from tanvi_social.content.models import ModerationState, Post, PostVisibility
 from tanvi_social.core import pagination
 from tanvi_social.core.cache import INVALIDATION_REDELETE_S, store_unless_invalidated
 from tanvi_social.core.pagination import PageParams
-from tanvi_social.core.time import isoformat, utcnow
+from tanvi_social.core.time import as_utc, isoformat, utcnow
 from tanvi_social.social import graph
 from tanvi_social.social.models import Profile
 
@@ -69,105 +68,146 @@ def mutes_key(user_id: int) -> str:
 # -- the window ------------------------------------------------------------------------------
 
 _WINDOW = (select(Post.id, Post.author_id, Post.visibility, Post.moderation_state,
-                  Post.community_id)
+                  Post.community_id, Post.created_at, Profile.visibility)
+           .outerjoin(Profile, Profile.user_id == Post.author_id)
            .where(Post.deleted_at.is_(None), Post.is_draft.is_(False),
                   Post.moderation_state != ModerationState.REMOVED.value)
            .order_by(Post.created_at.desc(), Post.id.desc()))
 
 
+def _entry(pid: int, author: int, visibility: str, state: str, community: int | None,
+           created_at: Any, profile_visibility: str | None) -> list[Any]:
+    """`[id, author, flags, created_at as a POSIX timestamp]`."""
+    flags = 0
+    if state == ModerationState.VISIBLE.value:
+        flags |= VISIBLE
+    if visibility == PostVisibility.PUBLIC.value and profile_visibility in (None, "public"):
+        flags |= OPEN
+    if visibility in (PostVisibility.PUBLIC.value, PostVisibility.FOLLOWERS.value):
+        flags |= AUDIENCE
+    if community is not None:
+        flags |= COMMUNITY
+    return [pid, author, flags, as_utc(created_at).timestamp()]
+
+
 def build_window(session: Session, version: str) -> bytes:
+    """The whole window, from the database (one statement)."""
     rows = session.execute(_WINDOW.limit(WINDOW_SIZE + 1)).all()
     complete = len(rows) <= WINDOW_SIZE
-    rows = rows[:WINDOW_SIZE]
-    authors = {r[1] for r in rows}
-    closed: set[int] = set()
-    ordered = sorted(authors)
-    for start in range(0, len(ordered), 500):
-        closed.update(session.scalars(select(Profile.user_id).where(
-            Profile.user_id.in_(ordered[start:start + 500]), Profile.visibility != "public")))
-    entries = []
-    for pid, author, visibility, state, community in rows:
-        flags = 0
-        if state == ModerationState.VISIBLE.value:
-            flags |= VISIBLE
-        if visibility == PostVisibility.PUBLIC.value and author not in closed:
-            flags |= OPEN
-        if visibility in (PostVisibility.PUBLIC.value, PostVisibility.FOLLOWERS.value):
-            flags |= AUDIENCE
-        if community is not None:
-            flags |= COMMUNITY
-        entries.append([pid, author, flags])
+    entries = [_entry(*row) for row in rows[:WINDOW_SIZE]]
     return orjson.dumps({"v": version, "complete": complete, "e": entries})
+
+
+def post_piece(session: Session, post_id: int, with_card: bool,
+               base_url: str) -> dict[str, Any]:
+    """One post's window entry (None when it belongs in no listing: gone, draft, removed) and,
+    with `with_card`, its card and counters for the card cache (a post just published)."""
+    row = session.execute(_WINDOW.where(Post.id == post_id)).first()
+    out: dict[str, Any] = {"entry": _entry(*row) if row is not None else None}
+    if with_card and row is not None:
+        post = session.get(Post, post_id)
+        if post is not None and card_cache.servable(post):
+            out["card"] = card_cache.card_entry(session, post, base_url)
+            out["counts"] = card_cache.counts_bytes(session, post_id)
+    return out
+
+
+def _apply(window: dict[str, Any], post_id: int, entry: list[Any] | None) -> None:
+    """Put `entry` in its place in the window (newest first by created_at, id), or take the post
+    out. The window stays the newest posts: an entry older than the last one of an incomplete
+    window is not in it."""
+    entries = [e for e in window["e"] if e[0] != post_id]
+    if entry is not None:
+        key = (entry[3], entry[0])
+        pos = next((i for i, e in enumerate(entries) if (e[3], e[0]) < key), len(entries))
+        if pos < len(entries) or window["complete"]:
+            entries.insert(pos, entry)
+    if len(entries) > WINDOW_SIZE:
+        entries = entries[:WINDOW_SIZE]
+        window["complete"] = False
+    window["e"] = entries
 
 
 @dataclass
 class _Local:
-    """This process's decoded window, and the coalescing of its rebuilds."""
+    """This process's decoded window and the lock that orders its updates."""
 
     version: str | None = None
     window: dict[str, Any] | None = None
-    task: asyncio.Task[None] | None = None
-    task_started: float = 0.0
+    lock: asyncio.Lock | None = None
     later: asyncio.Task[None] | None = None
     invalidated_at: float = 0.0
     pending: set[asyncio.Task[None]] = field(default_factory=set)
 
 
-_locals: dict[int, _Local] = {}
-
-
 def _local(cache: Any) -> _Local:
-    found = _locals.get(id(cache))
+    found: _Local | None = getattr(cache, "_list_cache_local", None)
     if found is None:
-        found = _locals[id(cache)] = _Local()
+        found = _Local()
+        cache._list_cache_local = found
     return found
 
 
-async def _rebuild(platform: Any, local: _Local) -> None:
+async def _store(platform: Any, local: _Local, window: dict[str, Any]) -> None:
     version = uuid.uuid4().hex
-    raw = await platform.db.read(build_window, version)
-    await platform.cache.set(WINDOW_KEY, raw, WINDOW_TTL)
+    window["v"] = version
+    await platform.cache.set(WINDOW_KEY, orjson.dumps(window), WINDOW_TTL)
     await platform.cache.set(VERSION_KEY, version.encode(), WINDOW_TTL)
-    local.version, local.window = version, orjson.loads(raw)
+    local.version, local.window = version, window
 
 
-async def refresh_window(platform: Any) -> None:
-    """After a committed write that changes the window: rebuild it from a read that starts after
-    the commit (sharing a rebuild that did), now and once more INVALIDATION_REDELETE_S later (a
-    reader of another worker may have stored an older window meanwhile)."""
-    await _refresh(platform)
+async def _full(platform: Any, local: _Local) -> None:
+    raw = await platform.db.read(build_window, "")
+    await _store(platform, local, orjson.loads(raw))
+
+
+async def refresh_window(platform: Any, post_id: int | None = None, *,
+                         card: bool = False) -> None:
+    """After a committed write: put the post's current entry in the window (`post_id`; with
+    `card`, also cache the new post's card and counters), or rebuild the whole window (None).
+    Updates of one process are ordered by a lock, each reading the database after the commit.
+    With a shared cache (several workers) the whole window is rebuilt once more
+    INVALIDATION_REDELETE_S later: two workers updating it at the same moment can each store
+    a window without the other's change, for at most that long."""
     local = _local(platform.cache)
-    if local.later is None or local.later.done():
+    if local.lock is None:
+        local.lock = asyncio.Lock()
+    async with local.lock:
+        local.invalidated_at = time.monotonic()
+        stored = False
+        try:
+            if post_id is not None:
+                started = time.monotonic()
+                got = await platform.db.read(post_piece, post_id, card,
+                                             platform.settings.public_base_url)
+                raw = await platform.cache.get(WINDOW_KEY)
+                if raw is not None:
+                    window = orjson.loads(raw)
+                    _apply(window, post_id, got["entry"])
+                    if window["complete"] or len(window["e"]) >= WINDOW_SIZE * 9 // 10:
+                        await _store(platform, local, window)
+                        stored = True
+                if got.get("card") is not None:
+                    await store_unless_invalidated(platform.cache, card_cache.card_key(post_id),
+                                                   got["card"], card_cache.CARD_TTL, started)
+                if got.get("counts") is not None:
+                    await store_unless_invalidated(
+                        platform.cache, card_cache.counts_key(post_id), got["counts"],
+                        card_cache.CARD_TTL, started)
+            if not stored:
+                await _full(platform, local)
+        except Exception:
+            local.version = local.window = None
+            await platform.cache.delete(VERSION_KEY, WINDOW_KEY)
+            raise
+    if platform.cache.backend != "memory" and (local.later is None or local.later.done()):
         async def again() -> None:
             await asyncio.sleep(INVALIDATION_REDELETE_S)
-            await _refresh(platform)
+            await refresh_window(platform)
 
         local.later = asyncio.get_running_loop().create_task(again())
         local.pending.add(local.later)
         local.later.add_done_callback(local.pending.discard)
-
-
-async def _refresh(platform: Any) -> None:
-    local = _local(platform.cache)
-    asked = time.monotonic()
-    local.invalidated_at = asked
-    local.version = local.window = None
-    while True:
-        task = local.task
-        if task is None or task.done():
-            local.task_started = time.monotonic()
-            local.task = asyncio.get_running_loop().create_task(_rebuild(platform, local))
-            try:
-                await asyncio.shield(local.task)
-            except Exception:
-                await platform.cache.delete(VERSION_KEY, WINDOW_KEY)
-            return
-        if local.task_started >= asked:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(task)
-            return
-        with contextlib.suppress(Exception):  # started before this write: wait, start one
-            await asyncio.shield(task)
 
 
 async def _window(platform: Any, version: bytes | None) -> tuple[dict[str, Any], bool]:
@@ -183,17 +223,10 @@ async def _window(platform: Any, version: bytes | None) -> tuple[dict[str, Any],
             local.version, local.window = window["v"], window
             return window, True
     started = time.monotonic()
-    if local.task is not None and not local.task.done():
-        await asyncio.shield(local.task)
-        if local.window is not None:
-            return local.window, False
-    fresh = uuid.uuid4().hex
-    raw = await platform.db.read(build_window, fresh)
+    raw = await platform.db.read(build_window, "")
     window = orjson.loads(raw)
-    if local.invalidated_at < started:
-        await platform.cache.set(WINDOW_KEY, raw, WINDOW_TTL)
-        await platform.cache.set(VERSION_KEY, fresh.encode(), WINDOW_TTL)
-        local.version, local.window = fresh, window
+    if local.invalidated_at < started and (local.lock is None or not local.lock.locked()):
+        await _store(platform, local, window)
     return window, False
 
 
@@ -279,7 +312,7 @@ def _select(window: dict[str, Any], viewer_id: int | None, blocked: set[int],
     first, end = page.offset, page.offset + page.per_page
     count = 0
     ids: list[int] = []
-    for pid, author, flags in window["e"]:
+    for pid, author, flags, _created in window["e"]:
         if author != viewer_id:
             if not flags & VISIBLE:
                 continue

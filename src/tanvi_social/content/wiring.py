@@ -100,11 +100,6 @@ def wire_card_cache(platform: Platform) -> None:
             card_cache.follows_key(e.blocked_id, e.blocker_id)])
 
 
-# events that add a post to the newest-posts window, take one out of it or change who may see it
-WINDOW_EVENTS: tuple[type, ...] = (PostCreated, PostUpdated, PostDeleted, PostModerated,
-                                   PostsErased)
-
-
 def wire_list_cache(platform: Platform) -> None:
     """Keep the pieces of the cached listing current (content.list_cache)."""
     from tanvi_social.social.events import (
@@ -117,11 +112,20 @@ def wire_list_cache(platform: Platform) -> None:
         UserUnfollowed,
     )
 
-    async def on_window(event: Any) -> None:
+    async def on_created(event: Any) -> None:
+        await list_cache.refresh_window(platform, event.post_id, card=True)
+
+    async def on_post(event: Any) -> None:
+        await list_cache.refresh_window(platform, event.post_id)
+
+    async def on_many(event: Any) -> None:
         await list_cache.refresh_window(platform)
 
-    for window_event in (*WINDOW_EVENTS, ProfileUpdated):  # a profile made private or public
-        platform.bus.subscribe(window_event, on_window)
+    platform.bus.subscribe(PostCreated, on_created)
+    for post_event in (PostUpdated, PostDeleted, PostModerated):
+        platform.bus.subscribe(post_event, on_post)
+    for many_event in (PostsErased, ProfileUpdated):  # a profile made private or public
+        platform.bus.subscribe(many_event, on_many)
     for follow_event in (UserFollowed, UserUnfollowed):
         invalidate_on(platform, follow_event,
                       lambda e: [list_cache.following_key(e.follower_id)])
