@@ -82,6 +82,29 @@ class TestServedFromCache:
         assert friends not in ids(await listing(client))  # anonymous: followers-only hidden
         assert friends not in ids(await listing(client, mia))
 
+    async def test_a_new_post_is_listed_from_the_cache_at_once(
+            self, client: AsyncClient, factory: Factory, platform: Any,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """The create caches the new post's card and puts it in the window: the next page is a
+        hit, and the same document as the full read (also for a followers-only post)."""
+        mia, ana = await factory.user("mia"), await factory.user("ana")
+        await follow(client, ana, mia)
+        await make_post(client, mia, "first")
+        await listing(client, ana)
+        for visibility in ("public", "followers"):
+            pid = (await make_post(client, mia, f"new {visibility} #linen",
+                                   visibility=visibility))["id"]
+            r = await listing(client, ana)
+            assert r.headers["x-cache"] == "hit"
+            assert ids(r)[0] == pid
+            full = await full_read(client, ana, monkeypatch)
+            assert without_timestamp(r.json()) == without_timestamp(full.json())
+            card = await client.get(f"{POSTS}/{pid}", headers=ana.headers)
+            # (a followers-only card also reads the reader's follow once: the card cache's own)
+            assert card.headers["x-cache"] == ("hit" if visibility == "public" else "miss")
+            assert card.json()["post"] == r.json()["posts"][0]
+        assert ids(await listing(client))[0] != pid  # anonymous: not the followers-only one
+
     async def test_capped_total_is_the_full_reads(
             self, client: AsyncClient, factory: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(pagination, "COUNT_CAP", 3)

@@ -9,9 +9,9 @@ A page is assembled from cached pieces kept current by domain events (docs/conte
   public author profile; `public` or `followers`; a community post). Shared by every reader and
   kept current in the writing request (write-through): `post.created`, `post.updated`,
   `post.deleted` and `post.moderated` re-read that one post and put it in its place or take it
-  out (`post.created` also caches the new post's card and counters); `post.erased` and
-  `profile.updated` rebuild the whole window. Each worker keeps the decoded window while
-  `posts:new:version` is unchanged, so a hit reads only the small version key;
+  out (the create also caches the new post's card and counters from its own read model);
+  `post.erased` and `profile.updated` rebuild the whole window. Each worker keeps the decoded
+  window while `posts:new:version` is unchanged, so a hit reads only the small version key;
 * per reader: `user:{id}:blocks` (the card cache's), `user:{id}:following` (accepted follows;
   deleted on follow, unfollow and block either way) and `user:{id}:mutes` (muted accounts and
   whether the reader muted any word; deleted on mute, unmute and muted-word changes);
@@ -98,18 +98,10 @@ def build_window(session: Session, version: str) -> bytes:
     return orjson.dumps({"v": version, "complete": complete, "e": entries})
 
 
-def post_piece(session: Session, post_id: int, with_card: bool,
-               base_url: str) -> dict[str, Any]:
-    """One post's window entry (None when it belongs in no listing: gone, draft, removed) and,
-    with `with_card`, its card and counters for the card cache (a post just published)."""
+def post_entry(session: Session, post_id: int) -> list[Any] | None:
+    """One post's window entry; None when it belongs in no listing (gone, draft, removed)."""
     row = session.execute(_WINDOW.where(Post.id == post_id)).first()
-    out: dict[str, Any] = {"entry": _entry(*row) if row is not None else None}
-    if with_card and row is not None:
-        post = session.get(Post, post_id)
-        if post is not None and card_cache.servable(post):
-            out["card"] = card_cache.card_entry(session, post, base_url)
-            out["counts"] = card_cache.counts_bytes(session, post_id)
-    return out
+    return _entry(*row) if row is not None else None
 
 
 def _apply(window: dict[str, Any], post_id: int, entry: list[Any] | None) -> None:
@@ -161,10 +153,9 @@ async def _full(platform: Any, local: _Local) -> None:
     await _store(platform, local, orjson.loads(raw))
 
 
-async def refresh_window(platform: Any, post_id: int | None = None, *,
-                         card: bool = False) -> None:
-    """After a committed write: put the post's current entry in the window (`post_id`; with
-    `card`, also cache the new post's card and counters), or rebuild the whole window (None).
+async def refresh_window(platform: Any, post_id: int | None = None) -> None:
+    """After a committed write: put the post's current entry in the window (`post_id`), or
+    rebuild the whole window (None).
     Updates of one process are ordered by a lock, each reading the database after the commit.
     With a shared cache (several workers) the whole window is rebuilt once more
     INVALIDATION_REDELETE_S later: two workers updating it at the same moment can each store
@@ -177,23 +168,14 @@ async def refresh_window(platform: Any, post_id: int | None = None, *,
         stored = False
         try:
             if post_id is not None:
-                started = time.monotonic()
-                got = await platform.db.read(post_piece, post_id, card,
-                                             platform.settings.public_base_url)
+                entry = await platform.db.read(post_entry, post_id)
                 raw = await platform.cache.get(WINDOW_KEY)
                 if raw is not None:
                     window = orjson.loads(raw)
-                    _apply(window, post_id, got["entry"])
+                    _apply(window, post_id, entry)
                     if window["complete"] or len(window["e"]) >= WINDOW_SIZE * 9 // 10:
                         await _store(platform, local, window)
                         stored = True
-                if got.get("card") is not None:
-                    await store_unless_invalidated(platform.cache, card_cache.card_key(post_id),
-                                                   got["card"], card_cache.CARD_TTL, started)
-                if got.get("counts") is not None:
-                    await store_unless_invalidated(
-                        platform.cache, card_cache.counts_key(post_id), got["counts"],
-                        card_cache.CARD_TTL, started)
             if not stored:
                 await _full(platform, local)
         except Exception:
@@ -228,6 +210,35 @@ async def _window(platform: Any, version: bytes | None) -> tuple[dict[str, Any],
     if local.invalidated_at < started and (local.lock is None or not local.lock.locked()):
         await _store(platform, local, window)
     return window, False
+
+
+async def remember_created(platform: Any, post: Any, started: float) -> None:
+    """Cache the card and counters of a post just published (`post`: the PostRead the create
+    returned, built for its author with no reader state yet) when the card cache serves it, so
+    the next listing page does not miss on it. The card is the read model without counters and
+    `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
+    public) is read from the window entry that `post.created` just stored (it matters only for a
+    `public` post: OPEN)."""
+    if (post.is_draft or post.moderation_state != ModerationState.VISIBLE.value
+            or post.visibility not in (PostVisibility.PUBLIC.value,
+                                       PostVisibility.FOLLOWERS.value)
+            or post.community_id is not None or post.repost_of_id is not None
+            or post.remix_of_id is not None):
+        return
+    window = _local(platform.cache).window
+    entry = next((e for e in window["e"][:64] if e[0] == post.id), None) if window else None
+    if entry is None:
+        return
+    card = post.model_dump(mode="json")
+    counts = {name: card.pop(name) for name in card_cache.COUNTERS}
+    counts["remix_count"] = counts["remix_count"] or 0
+    card.pop("viewer", None)
+    facts = {"a": post.author.id, "v": post.visibility, "pub": bool(entry[2] & OPEN)}
+    await store_unless_invalidated(platform.cache, card_cache.card_key(post.id),
+                                   orjson.dumps({"m": facts, "c": card}), card_cache.CARD_TTL,
+                                   started)
+    await store_unless_invalidated(platform.cache, card_cache.counts_key(post.id),
+                                   orjson.dumps(counts), card_cache.CARD_TTL, started)
 
 
 # -- the reader's pieces -----------------------------------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -145,8 +146,10 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
     `remix_of` recreates a look: the original must be visible to you (else 404) and its
     `remix_policy` must let you (else 403 `remix_not_allowed` / `remix_followers_only`).
     """
+    started = time.monotonic()
     post = await platform.db.run(service.create_post, user.user_id, body, base(platform),
                                  rate_limits=platform.settings.rate_limits_enabled)
+    await list_cache.remember_created(platform, post, started)
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 

@@ -112,17 +112,13 @@ def wire_list_cache(platform: Platform) -> None:
         UserUnfollowed,
     )
 
-    async def on_created(event: Any) -> None:
-        await list_cache.refresh_window(platform, event.post_id, card=True)
-
     async def on_post(event: Any) -> None:
         await list_cache.refresh_window(platform, event.post_id)
 
     async def on_many(event: Any) -> None:
         await list_cache.refresh_window(platform)
 
-    platform.bus.subscribe(PostCreated, on_created)
-    for post_event in (PostUpdated, PostDeleted, PostModerated):
+    for post_event in (PostCreated, PostUpdated, PostDeleted, PostModerated):
         platform.bus.subscribe(post_event, on_post)
     for many_event in (PostsErased, ProfileUpdated):  # a profile made private or public
         platform.bus.subscribe(many_event, on_many)
