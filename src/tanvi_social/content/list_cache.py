@@ -148,6 +148,18 @@ async def _store(platform: Any, local: _Local, window: dict[str, Any]) -> None:
     local.version, local.window = version, window
 
 
+async def _current(platform: Any, local: _Local) -> dict[str, Any] | None:
+    """A copy of the shared window to update: this process's decoded one while the cached
+    version is still its own (no transfer, no decoding), else the cached one."""
+    version = await platform.cache.get(VERSION_KEY)
+    if version is None:
+        return None
+    if local.window is not None and local.version == version.decode():
+        return {**local.window}
+    raw = await platform.cache.get(WINDOW_KEY)
+    return orjson.loads(raw) if raw is not None else None
+
+
 async def _full(platform: Any, local: _Local) -> None:
     raw = await platform.db.read(build_window, "")
     await _store(platform, local, orjson.loads(raw))
@@ -169,9 +181,8 @@ async def refresh_window(platform: Any, post_id: int | None = None) -> None:
         try:
             if post_id is not None:
                 entry = await platform.db.read(post_entry, post_id)
-                raw = await platform.cache.get(WINDOW_KEY)
-                if raw is not None:
-                    window = orjson.loads(raw)
+                window = await _current(platform, local)
+                if window is not None:
                     _apply(window, post_id, entry)
                     if window["complete"] or len(window["e"]) >= WINDOW_SIZE * 9 // 10:
                         await _store(platform, local, window)
