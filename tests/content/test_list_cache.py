@@ -179,6 +179,39 @@ class TestAtOnce:
         assert hidden in own
         assert gone not in own
 
+    async def test_an_older_read_of_a_post_never_overwrites_a_newer_one(
+            self, client: AsyncClient, factory: Factory, platform: Any,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """Two updates of one post in flight (created, then deleted): the one whose read started
+        first but finished last is dropped."""
+        import asyncio
+
+        mia = await factory.user("mia")
+        pid = (await make_post(client, mia, "here and gone"))["id"]
+        existing = await platform.db.read(list_cache.post_entry, pid)
+        real_read = platform.db.read
+        calls: list[int] = []
+
+        async def old_then_new(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            if fn is not list_cache.post_entry:
+                return await real_read(fn, *args, **kwargs)
+            calls.append(args[0])
+            if len(calls) == 1:
+                await asyncio.sleep(0.3)  # read while the post existed, answered late
+                return existing
+            return None  # the newer read: the post is gone
+
+        monkeypatch.setattr(platform.db, "read", old_then_new)
+
+        async def newer() -> None:
+            await asyncio.sleep(0.1)
+            await list_cache.refresh_window(platform, pid)
+
+        await asyncio.gather(list_cache.refresh_window(platform, pid), newer())
+        window = list_cache._local(platform.cache).window
+        assert window is not None
+        assert pid not in [e[0] for e in window["e"]]
+
     async def test_block_either_way_and_unblock(self, client: AsyncClient,
                                                 factory: Factory) -> None:
         mia, ana = await factory.user("mia"), await factory.user("ana")

@@ -127,6 +127,9 @@ class _Local:
     version: str | None = None
     window: dict[str, Any] | None = None
     lock: asyncio.Lock | None = None
+    seq: int = 0  # updates started in this process
+    applied: dict[int, int] = field(default_factory=dict)  # post id → seq of its last update
+    full_applied: int = 0  # seq of the last whole rebuild
     later: asyncio.Task[None] | None = None
     invalidated_at: float = 0.0
     pending: set[asyncio.Task[None]] = field(default_factory=set)
@@ -168,31 +171,45 @@ async def _full(platform: Any, local: _Local) -> None:
 async def refresh_window(platform: Any, post_id: int | None = None) -> None:
     """After a committed write: put the post's current entry in the window (`post_id`), or
     rebuild the whole window (None).
-    Updates of one process are ordered by a lock, each reading the database after the commit.
-    With a shared cache (several workers) the whole window is rebuilt once more
+
+    Each update reads the database after its commit, outside the lock that orders the updates
+    of one process (concurrent creates do not queue behind each other's reads); an update whose
+    read started before a newer one of the same post, or before a whole rebuild, was applied is
+    dropped (the newer read has its change), so a post deleted right after it was created never
+    comes back. With a shared cache (several workers) the whole window is rebuilt once more
     INVALIDATION_REDELETE_S later: two workers updating it at the same moment can each store
     a window without the other's change, for at most that long."""
     local = _local(platform.cache)
     if local.lock is None:
         local.lock = asyncio.Lock()
-    async with local.lock:
-        local.invalidated_at = time.monotonic()
-        stored = False
-        try:
+    local.invalidated_at = time.monotonic()
+    local.seq += 1
+    mine = local.seq
+    try:
+        entry = await platform.db.read(post_entry, post_id) if post_id is not None else None
+        async with local.lock:
+            stored = False
             if post_id is not None:
-                entry = await platform.db.read(post_entry, post_id)
+                if max(local.applied.get(post_id, 0), local.full_applied) > mine:
+                    return
                 window = await _current(platform, local)
                 if window is not None:
                     _apply(window, post_id, entry)
                     if window["complete"] or len(window["e"]) >= WINDOW_SIZE * 9 // 10:
                         await _store(platform, local, window)
+                        local.applied[post_id] = mine
                         stored = True
             if not stored:
+                local.seq += 1
+                full = local.seq
                 await _full(platform, local)
-        except Exception:
-            local.version = local.window = None
-            await platform.cache.delete(VERSION_KEY, WINDOW_KEY)
-            raise
+                local.full_applied = full
+            if len(local.applied) > 10_000:
+                local.applied = {k: v for k, v in local.applied.items() if v > local.seq - 1000}
+    except Exception:
+        local.version = local.window = None
+        await platform.cache.delete(VERSION_KEY, WINDOW_KEY)
+        raise
     if platform.cache.backend != "memory" and (local.later is None or local.later.done()):
         async def again() -> None:
             await asyncio.sleep(INVALIDATION_REDELETE_S)
