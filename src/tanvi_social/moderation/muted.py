@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from tanvi_social.moderation.events import MutedWordsChanged
 from tanvi_social.moderation.models import MutedWord
 from tanvi_social.moderation.schemas import MutedWordCreate, MutedWordRead
 from tanvi_social.moderation.textmatch import compile_phrase, compile_phrases, fold, phrase_key
@@ -108,6 +110,7 @@ def add_muted_word(session: Session, user_id: int, data: MutedWordCreate) -> Mut
             session.add(row)
     except IntegrityError:
         raise Conflict("You already muted that", code="duplicate_muted_word") from None
+    record_event(session, MutedWordsChanged(user_id=user_id))
     return _read(row)
 
 
@@ -117,3 +120,4 @@ def remove_muted_word(session: Session, user_id: int, word_id: int) -> None:
         raise NotFound("Muted word not found", code="muted_word_not_found")
     session.delete(row)
     session.flush()
+    record_event(session, MutedWordsChanged(user_id=user_id))

@@ -58,6 +58,22 @@ class UserUnblocked(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserMuted(DomainEvent):
+    """The muter's feeds must drop the muted account's posts."""
+
+    name: str = field(default="user.muted", init=False)
+    muter_id: int
+    muted_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUnmuted(DomainEvent):
+    name: str = field(default="user.unmuted", init=False)
+    muter_id: int
+    muted_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProfileUpdated(DomainEvent):
     """Cached profile/author cards of this user must be refreshed."""
 

@@ -35,8 +35,10 @@ from tanvi_social.social.events import (
     ProfileUpdated,
     UserBlocked,
     UserFollowed,
+    UserMuted,
     UserUnblocked,
     UserUnfollowed,
+    UserUnmuted,
 )
 from tanvi_social.social.models import (
     Block,
@@ -666,6 +668,7 @@ def mute(session: Session, muter_id: int, muted_id: int) -> RelationRead:
         raise Conflict("You already muted this account", code="already_muted") from None
     record_activity(session, user_id=muter_id, type="mute", target_type="user",
                     target_id=muted_id)
+    record_event(session, UserMuted(muter_id=muter_id, muted_id=muted_id))
     return RelationRead(user=_card(user, session.get(Profile, muted_id)),
                         created_at=row.created_at)
 
@@ -677,6 +680,7 @@ def unmute(session: Session, muter_id: int, muted_id: int) -> None:
         raise NotFound("You have not muted this account", code="not_muted")
     record_activity(session, user_id=muter_id, type="unmute", target_type="user",
                     target_id=muted_id)
+    record_event(session, UserUnmuted(muter_id=muter_id, muted_id=muted_id))
 
 
 def _relation_list(session: Session, model: Any, mine: Any, other: Any, user_id: int,
