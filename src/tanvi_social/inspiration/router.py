@@ -106,9 +106,10 @@ async def personalized_feed(user: CurrentUser, platform: PlatformDep, limit: Cur
     return await for_you(user, platform, limit, facets, cursor)
 
 
-@router.get("/feed/following", responses=error_responses(Unauthorized))
+@router.get("/feed/following", response_model=FeedResponse,
+            responses=error_responses(Unauthorized))
 async def following_feed(user: CurrentUser, platform: PlatformDep, limit: CursorLimitDep,
-                         facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse:
+                         facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse | Response:
     """The chronological home timeline: posts and reposts of accounts you follow.
 
     The outfit filters (`occasion`, `season`, `weather`, `formality`, `price`, `max_price`)
