@@ -88,8 +88,19 @@ def setup(platform: Platform) -> None:
 def wire_home_cache(platform: Platform) -> None:
     """Drop a viewer's cached first page when what they may or want to see changes
     (home_cache; the authors' side is the stamps set by the post events above)."""
+    from tanvi_social.content.events import PostModerated
+
+    async def on_moderated(event: Any) -> None:
+        await home_cache.post_moderated(platform, event.post_id)
+
+    platform.bus.subscribe(PostModerated, on_moderated)
     social_events = adapters.module("social.events")
     if social_events is not None:
+        async def on_profile(event: Any) -> None:  # the author card of the viewer's own posts
+            await home_cache.viewer_changed(platform, event.user_id)
+
+        platform.bus.subscribe(social_events.ProfileUpdated, on_profile)
+
         async def on_follow(event: Any) -> None:
             await home_cache.viewer_changed(platform, event.follower_id)
 
