@@ -157,9 +157,10 @@ async def harness(settings: Settings) -> AsyncIterator[AppHarness]:
     await h.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def make_harness(database_url: str, var_dir: Path) -> AsyncIterator[Any]:
-    """Build extra apps with other settings (WS1 secret, Redis...); stopped at the end."""
+    """Build extra apps with other settings (WS1 secret, Redis...); stopped after the test, so
+    their connection pools do not pile up on the database server (max_connections)."""
     started: list[AppHarness] = []
 
     async def build(**overrides: Any) -> AppHarness:
