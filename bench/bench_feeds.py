@@ -8,9 +8,11 @@
 
 Build the data set first with bench/gen_dataset.py. The script starts the real server
 (`tanvi-social serve`, rate limits off) on a free port, signs tokens for a seeded sample of users,
-warms each one's timeline once (in Redis mode that builds it), then measures with a fixed number of
-concurrent clients: health-live, the home timeline (first page and a second page by cursor) and
-"for you". Figures are ratios against health-live measured in the same run.
+warms each one's timeline once (in Redis mode that builds it), then measures at each concurrency of
+`--concurrency` (e.g. `1,4,8`: 1 is what one user feels on an idle server, more is the same server
+under load): health-live, the home timeline (first page and a second page by cursor) and "for you".
+Each concurrency has its own health-live ceiling, measured just before its endpoints in the same
+run, and the ratios are against that one.
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ async def measure(client: httpx.AsyncClient, requests: list[tuple[str, dict[str,
     return latencies, errors
 
 
-async def run(base: str, users: list[int], requests: int, concurrency: int) -> dict[str, Any]:
+async def run(base: str, users: list[int], requests: int,
+              concurrencies: list[int]) -> dict[str, Any]:
     headers = {u: {"Authorization": "Bearer " + issue_access_token(
         SECRET, user_id=u, role="user", token_version=0, minutes=120)[0]} for u in users}
-    rng = random.Random(7)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    top = max(concurrencies)
+    limits = httpx.Limits(max_connections=top, max_keepalive_connections=top)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         cursors: dict[int, str] = {}
         for u in users:  # warm-up: builds Redis timelines, fills caches, gets page-2 cursors
@@ -83,35 +86,53 @@ async def run(base: str, users: list[int], requests: int, concurrency: int) -> d
             if r.json()["next_cursor"]:
                 cursors[u] = r.json()["next_cursor"]
             await client.get("/api/inspiration/feed", headers=headers[u], params={"limit": 5})
-        source = r.json()["source"]
-        plan = {
-            "health_live": [("/api/health/live", {}, {}) for _ in range(requests)],
-            "home_timeline": [("/api/inspiration/feed/following", headers[u], {})
-                              for u in rng.choices(users, k=requests)],
-            "home_timeline_page2": [("/api/inspiration/feed/following", headers[u],
-                                     {"cursor": cursors[u]})
-                                    for u in rng.choices(list(cursors) or users, k=requests)
-                                    if u in cursors],
-            "for_you": [("/api/inspiration/feed", headers[u], {})
-                        for u in rng.choices(users, k=max(requests // 4, 50))],
-        }
-        results: dict[str, Any] = {"timeline_source": source}
-        for name, reqs in plan.items():
-            if not reqs:
-                continue
-            start = time.perf_counter()
-            lat, errors = await measure(client, reqs, concurrency)
-            elapsed = time.perf_counter() - start
-            results[name] = {"n": len(lat), "errors": errors,
-                             "p50_ms": round(pct(lat, 50), 2), "p99_ms": round(pct(lat, 99), 2),
-                             "mean_ms": round(statistics.fmean(lat), 2),
-                             "rps": round(len(lat) / elapsed, 1)}
-        ceiling = results["health_live"]
-        for name in ("home_timeline", "home_timeline_page2", "for_you"):
-            if name in results:
-                results[name]["p50_ratio"] = round(results[name]["p50_ms"] / ceiling["p50_ms"], 1)
-                results[name]["p99_ratio"] = round(results[name]["p99_ms"] / ceiling["p99_ms"], 1)
+        results: dict[str, Any] = {"timeline_source": r.json()["source"], "runs": {}}
+        for concurrency in concurrencies:
+            rng = random.Random(7)  # the same request plan at every concurrency
+            plan = {
+                "health_live": [("/api/health/live", {}, {}) for _ in range(requests)],
+                "home_timeline": [("/api/inspiration/feed/following", headers[u], {})
+                                  for u in rng.choices(users, k=requests)],
+                "home_timeline_page2": [("/api/inspiration/feed/following", headers[u],
+                                         {"cursor": cursors[u]})
+                                        for u in rng.choices(list(cursors) or users, k=requests)
+                                        if u in cursors],
+                "for_you": [("/api/inspiration/feed", headers[u], {})
+                            for u in rng.choices(users, k=max(requests // 4, 50))],
+            }
+            run_results: dict[str, Any] = {}
+            for name, reqs in plan.items():
+                if not reqs:
+                    continue
+                start = time.perf_counter()
+                lat, errors = await measure(client, reqs, concurrency)
+                elapsed = time.perf_counter() - start
+                run_results[name] = {"n": len(lat), "errors": errors,
+                                     "p50_ms": round(pct(lat, 50), 2),
+                                     "p99_ms": round(pct(lat, 99), 2),
+                                     "mean_ms": round(statistics.fmean(lat), 2),
+                                     "rps": round(len(lat) / elapsed, 1)}
+            ceiling = run_results["health_live"]
+            for name in ("home_timeline", "home_timeline_page2", "for_you"):
+                if name in run_results:
+                    run_results[name]["p50_ratio"] = round(
+                        run_results[name]["p50_ms"] / ceiling["p50_ms"], 1)
+                    run_results[name]["p99_ratio"] = round(
+                        run_results[name]["p99_ms"] / ceiling["p99_ms"], 1)
+            results["runs"][str(concurrency)] = run_results
         return results
+
+
+def table(results: dict[str, Any]) -> str:
+    """The runs as a Markdown table (one row per concurrency and endpoint)."""
+    lines = ["| clients | endpoint | p50 ms | p99 ms | p50 / ceiling | p99 / ceiling | req/s |"
+             " errors |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for concurrency, run_results in results["runs"].items():
+        for name, r in run_results.items():
+            lines.append(f"| {concurrency} | {name} | {r['p50_ms']} | {r['p99_ms']} | "
+                         f"{r.get('p50_ratio', 1)} | {r.get('p99_ratio', 1)} | {r['rps']} | "
+                         f"{r['errors']} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -120,7 +141,8 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--sample-users", type=int, default=200)
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", default="8",
+                        help="concurrent clients; a comma-separated list measures each in turn")
     parser.add_argument("--out", default=None, help="write the JSON result here")
     args = parser.parse_args()
     from tanvi_social.migrations.runner import upgrade
@@ -161,11 +183,14 @@ def main() -> None:
         engine.dispose()
         users = random.Random(20261126).sample(candidates, min(args.sample_users,
                                                                len(candidates)))
-        results = asyncio.run(run(base, users, args.requests, args.concurrency))
+        concurrencies = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
+        results = asyncio.run(run(base, users, args.requests, concurrencies))
         results["config"] = {"database": args.database_url.split(":", 1)[0],
                              "redis": bool(args.redis_url), "sample_users": len(users),
-                             "requests": args.requests, "concurrency": args.concurrency}
+                             "requests": args.requests, "concurrency": concurrencies,
+                             "load_average": os.getloadavg()}
         print(json.dumps(results, indent=2))
+        print(table(results))
         if args.out:
             Path(args.out).write_text(json.dumps(results, indent=2))
     finally:

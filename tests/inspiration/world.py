@@ -13,11 +13,17 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tanvi_social.content.events import PostCreated, PostDeleted, PostUpdated
+from tanvi_social.content.events import (
+    PostCreated,
+    PostDeleted,
+    PostEngagementChanged,
+    PostUpdated,
+)
 from tanvi_social.content.filters import refresh_facets
 from tanvi_social.content.models import Post, PostHashtag, Reaction, Save
 from tanvi_social.core.db import record_event
 from tanvi_social.core.time import utcnow
+from tanvi_social.social.events import ProfileUpdated, UserBlocked, UserFollowed, UserMuted
 from tanvi_social.social.models import Block, Connection, Mute, Profile
 
 
@@ -90,21 +96,31 @@ class World:
                                 (follower_id, Profile.following_count)):
                 session.execute(update(Profile).where(Profile.user_id == uid)
                                 .values({column: column + 1}))
+            record_event(session, UserFollowed(follower_id=follower_id, target_id=target_id))
 
         await self.platform.db.run(create)
 
+    # the rows the services write, and the events they publish (caches listen to them)
     async def block(self, blocker_id: int, blocked_id: int) -> None:
-        await self.platform.db.run(
-            lambda s: s.add(Block(blocker_id=blocker_id, blocked_id=blocked_id)))
+        def create(session: Session) -> None:
+            session.add(Block(blocker_id=blocker_id, blocked_id=blocked_id))
+            record_event(session, UserBlocked(blocker_id=blocker_id, blocked_id=blocked_id))
+
+        await self.platform.db.run(create)
 
     async def mute(self, muter_id: int, muted_id: int) -> None:
-        await self.platform.db.run(lambda s: s.add(Mute(muter_id=muter_id, muted_id=muted_id)))
+        def create(session: Session) -> None:
+            session.add(Mute(muter_id=muter_id, muted_id=muted_id))
+            record_event(session, UserMuted(muter_id=muter_id, muted_id=muted_id))
+
+        await self.platform.db.run(create)
 
     async def save(self, user_id: int, post_id: int) -> None:
         def create(session: Session) -> None:
             session.add(Save(user_id=user_id, post_id=post_id))
             session.execute(update(Post).where(Post.id == post_id)
                             .values(save_count=Post.save_count + 1))
+            record_event(session, PostEngagementChanged(post_id=post_id))
 
         await self.platform.db.run(create)
 
@@ -113,6 +129,7 @@ class World:
             session.add(Reaction(user_id=user_id, post_id=post_id))
             session.execute(update(Post).where(Post.id == post_id)
                             .values(like_count=Post.like_count + 1))
+            record_event(session, PostEngagementChanged(post_id=post_id))
 
         await self.platform.db.run(create)
 
@@ -124,6 +141,7 @@ class World:
                 session.add(row)
             for key, value in values.items():
                 setattr(row, key, value)
+            record_event(session, ProfileUpdated(user_id=user_id))
 
         await self.platform.db.run(change)
 

@@ -102,14 +102,15 @@ def wire_card_cache(platform: Platform) -> None:
 
 def wire_list_cache(platform: Platform) -> None:
     """Keep the pieces of the cached listing current (content.list_cache)."""
+    from tanvi_social.moderation.events import MutedWordsChanged
     from tanvi_social.social.events import (
-        MutedWordsChanged,
         ProfileUpdated,
         UserBlocked,
         UserFollowed,
         UserMuted,
         UserUnblocked,
         UserUnfollowed,
+        UserUnmuted,
     )
 
     async def on_post(event: Any) -> None:
@@ -128,7 +129,8 @@ def wire_list_cache(platform: Platform) -> None:
     for block_event in (UserBlocked, UserUnblocked):  # a block also ends follows both ways
         invalidate_on(platform, block_event, lambda e: [
             list_cache.following_key(e.blocker_id), list_cache.following_key(e.blocked_id)])
-    invalidate_on(platform, UserMuted, lambda e: [list_cache.mutes_key(e.muter_id)])
+    for mute_event in (UserMuted, UserUnmuted):
+        invalidate_on(platform, mute_event, lambda e: [list_cache.mutes_key(e.muter_id)])
     invalidate_on(platform, MutedWordsChanged, lambda e: [list_cache.mutes_key(e.user_id)])
 
 

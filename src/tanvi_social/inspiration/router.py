@@ -5,6 +5,7 @@ aliases of Style Wrapped."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -28,6 +29,7 @@ from tanvi_social.inspiration import (
     boards,
     feedback,
     foryou,
+    home_cache,
     recommend,
     saved_filters,
     search,
@@ -104,16 +106,28 @@ async def personalized_feed(user: CurrentUser, platform: PlatformDep, limit: Cur
     return await for_you(user, platform, limit, facets, cursor)
 
 
-@router.get("/feed/following", responses=error_responses(Unauthorized))
+@router.get("/feed/following", response_model=FeedResponse,
+            responses=error_responses(Unauthorized))
 async def following_feed(user: CurrentUser, platform: PlatformDep, limit: CursorLimitDep,
-                         facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse:
+                         facets: PostFilterDep, cursor: Cursor = None) -> FeedResponse | Response:
     """The chronological home timeline: posts and reposts of accounts you follow.
 
     The outfit filters (`occasion`, `season`, `weather`, `formality`, `price`, `max_price`)
     keep matching posts; a repost matches when its original does.
     """
+    first = cursor is None and not facets.active
+    if first:  # the first page of the unfiltered timeline: from cached pieces (home_cache)
+        body = await home_cache.serve(platform, user.user_id, limit,
+                                      platform.settings.public_base_url)
+        if body is not None:
+            return Response(body, media_type="application/json", headers={"X-Cache": "hit"})
+    started_wall, started = time.time(), time.monotonic()
+    meta: dict[str, Any] = {}
     items, nxt, source = await timeline.home_timeline(platform, user.user_id, cursor, limit,
-                                                      facets)
+                                                      facets, meta)
+    if first:
+        await home_cache.remember(platform, user.user_id, limit, started_wall, started, items,
+                                  meta.get("authors"), nxt, source)
     return FeedResponse(items=items, next_cursor=nxt, source=source)
 
 
@@ -138,6 +152,7 @@ async def post_feedback(body: FeedbackCreate, user: WriterUser,
                         platform: PlatformDep) -> FeedbackResponse:
     """hide / not_interested / see_more about a post, an author or a tag."""
     row = await platform.db.run(feedback.add_feedback, user.user_id, body)
+    await home_cache.viewer_changed(platform, user.user_id)  # e.g. an author hidden
     return FeedbackResponse(feedback=row, message="Thanks, your feed will adapt")
 
 

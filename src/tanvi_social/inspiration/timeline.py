@@ -161,10 +161,14 @@ def _filtered_posts(session: Session, ctx: ViewerContext, ids: Sequence[int]) ->
 
 
 def computed_page(session: Session, viewer_id: int, cursor: str | None, limit: int,
-                  facets: PostFilter = NO_FILTER) -> tuple[list[FeedItem], str | None]:
+                  facets: PostFilter = NO_FILTER, meta: dict[str, Any] | None = None
+                  ) -> tuple[list[FeedItem], str | None]:
     """Embedded mode (and every filtered timeline): one indexed query per round (normally
-    one round); an outfit filter is part of that query, a repost matching by its original."""
+    one round); an outfit filter is part of that query, a repost matching by its original.
+    `meta["authors"]` is set to the accounts followed and the viewer (home_cache)."""
     ctx = viewer_context(session, viewer_id)
+    if meta is not None:
+        meta["authors"] = sorted({*ctx.authors, *ctx.celebrities})
     authors = sorted({*ctx.authors, *ctx.celebrities} - ctx.excluded)
     position = decode_cursor(cursor) if cursor else None
     items: list[FeedItem] = []
@@ -276,10 +280,12 @@ async def _redis_entries(platform: Any, ctx: ViewerContext, cursor: Entry | None
     return out
 
 
-async def redis_page(platform: Any, viewer_id: int, cursor: str | None,
-                     limit: int) -> tuple[list[FeedItem], str | None]:
+async def redis_page(platform: Any, viewer_id: int, cursor: str | None, limit: int,
+                     meta: dict[str, Any] | None = None) -> tuple[list[FeedItem], str | None]:
     """Scale mode: the fanned-out set plus celebrities' posts merged in at read time."""
     ctx = await platform.db.read(viewer_context, viewer_id)
+    if meta is not None:
+        meta["authors"] = sorted({*ctx.authors, *ctx.celebrities})
     await _ensure_built(platform, ctx)
     position = decode_cursor(cursor) if cursor else None
     items: list[FeedItem] = []
@@ -308,8 +314,10 @@ async def redis_page(platform: Any, viewer_id: int, cursor: str | None,
 
 
 async def home_timeline(platform: Any, viewer_id: int, cursor: str | None, limit: int,
-                        facets: PostFilter = NO_FILTER) -> tuple[list[FeedItem], str | None, str]:
+                        facets: PostFilter = NO_FILTER, meta: dict[str, Any] | None = None
+                        ) -> tuple[list[FeedItem], str | None, str]:
     """The page, its next cursor and which path produced it ('redis' or 'computed').
+    `meta["authors"]`: the accounts followed and the viewer, when given (home_cache).
 
     A filtered timeline is always computed: the filter belongs in the indexed query, whereas
     filtering the fanned-out set afterwards could scan all of it for a rare match.
@@ -319,7 +327,7 @@ async def home_timeline(platform: Any, viewer_id: int, cursor: str | None, limit
         return items, nxt, "computed"
     if platform.redis is not None:
         try:
-            items, nxt = await redis_page(platform, viewer_id, cursor, limit)
+            items, nxt = await redis_page(platform, viewer_id, cursor, limit, meta)
             return items, nxt, "redis"
         except (ConnectionError, OSError, TimeoutError) as exc:
             log.warning("timeline redis unavailable, computing on read: %s", exc)
@@ -328,5 +336,5 @@ async def home_timeline(platform: Any, viewer_id: int, cursor: str | None, limit
                 log.warning("timeline redis error, computing on read: %s", exc)
             else:
                 raise
-    items, nxt = await platform.db.read(computed_page, viewer_id, cursor, limit)
+    items, nxt = await platform.db.read(computed_page, viewer_id, cursor, limit, NO_FILTER, meta)
     return items, nxt, "computed"

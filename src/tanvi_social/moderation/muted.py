@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from tanvi_social.moderation.events import MutedWordsChanged
 from tanvi_social.moderation.models import MutedWord
 from tanvi_social.moderation.schemas import MutedWordCreate, MutedWordRead
 from tanvi_social.moderation.textmatch import compile_phrase, compile_phrases, fold, phrase_key
-from tanvi_social.social.events import MutedWordsChanged
 
 MAX_MUTED_WORDS = 200
 

@@ -59,20 +59,18 @@ class UserUnblocked(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class UserMuted(DomainEvent):
-    """`muter_id` muted `muted_id` (or unmuted: `muted` false): the muter's listings change."""
+    """The muter's feeds must drop the muted account's posts."""
 
     name: str = field(default="user.muted", init=False)
     muter_id: int
     muted_id: int
-    muted: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
-class MutedWordsChanged(DomainEvent):
-    """The user added or removed a muted word: their listings and feeds change."""
-
-    name: str = field(default="user.muted_words", init=False)
-    user_id: int
+class UserUnmuted(DomainEvent):
+    name: str = field(default="user.unmuted", init=False)
+    muter_id: int
+    muted_id: int
 
 
 @dataclass(frozen=True, kw_only=True)

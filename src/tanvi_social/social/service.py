@@ -38,6 +38,7 @@ from tanvi_social.social.events import (
     UserMuted,
     UserUnblocked,
     UserUnfollowed,
+    UserUnmuted,
 )
 from tanvi_social.social.models import (
     Block,
@@ -679,7 +680,7 @@ def unmute(session: Session, muter_id: int, muted_id: int) -> None:
         raise NotFound("You have not muted this account", code="not_muted")
     record_activity(session, user_id=muter_id, type="unmute", target_type="user",
                     target_id=muted_id)
-    record_event(session, UserMuted(muter_id=muter_id, muted_id=muted_id, muted=False))
+    record_event(session, UserUnmuted(muter_id=muter_id, muted_id=muted_id))
 
 
 def _relation_list(session: Session, model: Any, mine: Any, other: Any, user_id: int,
