@@ -325,7 +325,9 @@ class TestSharedRedisCache:
             assert hit.headers["x-cache"] == "hit"
             assert seen == []
             pid = (await make_post(on_a, mia, "fresh on a"))["id"]
-            assert ids(await listing(on_b, ana)) == [pid, first]
+            fresh = await listing(on_b, ana)
+            assert ids(fresh) == [pid, first]
+            assert fresh.headers["x-cache"] == "hit"  # the create cached the new card
             assert (await on_a.post(f"{POSTS}/{pid}/likes", json={"like_type": "like"},
                                     headers=ana.headers)).status_code == 201
             top = (await listing(on_b, ana)).json()["posts"][0]
