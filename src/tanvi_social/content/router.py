@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -18,6 +19,7 @@ from tanvi_social.content import (
     comments,
     discovery,
     engagement,
+    list_cache,
     remix,
     service,
 )
@@ -98,7 +100,7 @@ def base(platform: Platform) -> str:
 
 # --- posts -----------------------------------------------------------------------------------
 
-@router.get("/posts", responses=error_responses(Unauthorized))
+@router.get("/posts", response_model=PostListResponse, responses=error_responses(Unauthorized))
 async def list_posts(
     user: OptionalUser, platform: PlatformDep, page: PageDep, facets: PostFilterDep,
     type: PostTypeIn | Literal["repost"] | None = Query(default=None, description="post_type"),
@@ -109,18 +111,31 @@ async def list_posts(
     sort: SortIn = "new",
     period: PeriodIn = Query(default="all", description="Only posts from this period"),
     drafts: bool = Query(default=False, description="Your own drafts instead"),
-) -> PostListResponse:
+) -> Response:
     """Posts the caller may see; filters and `sort=hot|new|top` (docs/algorithms.md).
 
     `occasion`, `season`, `weather`, `formality`, `price` and `max_price` filter by the outfit
     (docs/content.md → "Outfit filters"); a repost matches when its original does.
+
+    The newest posts without filters (`sort=new`) are served from cached pieces kept current by
+    events (docs/content.md → "Listing cache"); `X-Cache: hit` says no SQL ran.
     """
+    viewer = user.user_id if user else None
+    if (sort == "new" and period == "all" and not drafts and type is None and user_id is None
+            and tag is None and community_id is None and challenge_id is None
+            and not facets.active):
+        served = await list_cache.serve(platform, viewer, page, base(platform))
+        if served is not None:
+            return Response(served.body, media_type="application/json",
+                            headers={"X-Cache": "hit" if served.hit else "miss"})
     filters = service.PostFilters(post_type=type, user_id=user_id, tag=tag,
                                   community_id=community_id, challenge_id=challenge_id,
                                   sort=sort, period=period, drafts=drafts, facets=facets)
-    posts, total = await platform.db.read(service.list_posts, user.user_id if user else None,
-                                          filters, page, base(platform))
-    return PostListResponse(posts=posts, pagination=Pagination.build(page, total))
+    posts, total = await platform.db.read(service.list_posts, viewer, filters, page,
+                                          base(platform))
+    body = PostListResponse(posts=posts, pagination=Pagination.build(page, total))
+    return Response(body.model_dump_json().encode(), media_type="application/json",
+                    headers={"X-Cache": "miss"})
 
 
 @router.post("/posts", status_code=201, dependencies=writes,
@@ -131,8 +146,10 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
     `remix_of` recreates a look: the original must be visible to you (else 404) and its
     `remix_policy` must let you (else 403 `remix_not_allowed` / `remix_followers_only`).
     """
+    started = time.monotonic()
     post = await platform.db.run(service.create_post, user.user_id, body, base(platform),
                                  rate_limits=platform.settings.rate_limits_enabled)
+    await list_cache.remember_created(platform, post, started)
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tanvi_social.content import card_cache, filters, gdpr, moderation_hooks, tasks
+from tanvi_social.content import card_cache, filters, gdpr, list_cache, moderation_hooks, tasks
 from tanvi_social.content.events import (
+    PostCreated,
     PostDeleted,
     PostEngagementChanged,
     PostLiked,
@@ -99,6 +100,40 @@ def wire_card_cache(platform: Platform) -> None:
             card_cache.follows_key(e.blocked_id, e.blocker_id)])
 
 
+def wire_list_cache(platform: Platform) -> None:
+    """Keep the pieces of the cached listing current (content.list_cache)."""
+    from tanvi_social.moderation.events import MutedWordsChanged
+    from tanvi_social.social.events import (
+        ProfileUpdated,
+        UserBlocked,
+        UserFollowed,
+        UserMuted,
+        UserUnblocked,
+        UserUnfollowed,
+        UserUnmuted,
+    )
+
+    async def on_post(event: Any) -> None:
+        await list_cache.refresh_window(platform, event.post_id)
+
+    async def on_many(event: Any) -> None:
+        await list_cache.refresh_window(platform)
+
+    for post_event in (PostCreated, PostUpdated, PostDeleted, PostModerated):
+        platform.bus.subscribe(post_event, on_post)
+    for many_event in (PostsErased, ProfileUpdated):  # a profile made private or public
+        platform.bus.subscribe(many_event, on_many)
+    for follow_event in (UserFollowed, UserUnfollowed):
+        invalidate_on(platform, follow_event,
+                      lambda e: [list_cache.following_key(e.follower_id)])
+    for block_event in (UserBlocked, UserUnblocked):  # a block also ends follows both ways
+        invalidate_on(platform, block_event, lambda e: [
+            list_cache.following_key(e.blocker_id), list_cache.following_key(e.blocked_id)])
+    for mute_event in (UserMuted, UserUnmuted):
+        invalidate_on(platform, mute_event, lambda e: [list_cache.mutes_key(e.muter_id)])
+    invalidate_on(platform, MutedWordsChanged, lambda e: [list_cache.mutes_key(e.user_id)])
+
+
 def setup(platform: Platform) -> None:
     from tanvi_social.media.events import MediaTagsChanged
 
@@ -108,6 +143,7 @@ def setup(platform: Platform) -> None:
     gdpr.ensure_registered()
     platform.bus.subscribe(MediaTagsChanged, on_tags_changed)
     wire_card_cache(platform)
+    wire_list_cache(platform)
     targets = optional_module("tanvi_social.moderation.targets")
     if targets is not None:
         moderation_hooks.register(targets)
