@@ -9,7 +9,7 @@ A page is assembled from cached pieces kept current by domain events (docs/conte
   public author profile; `public` or `followers`; a community post). Shared by every reader and
   kept current in the writing request (write-through): `post.created`, `post.updated`,
   `post.deleted` and `post.moderated` re-read that one post and put it in its place or take it
-  out (the create also caches the new post's card and counters from its own read model);
+  out (the create caches the new post's card and counters from its own read model first);
   `post.erased` and `profile.updated` rebuild the whole window. Each worker keeps the decoded
   window while `posts:new:version` is unchanged, so a hit reads only the small version key;
 * per reader: `user:{id}:blocks` (the card cache's), `user:{id}:following` (accepted follows;
@@ -30,8 +30,12 @@ whose visible posts in the window do not reach the capped `total`'s bound (core/
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +51,8 @@ from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import as_utc, isoformat, utcnow
 from tanvi_social.social import graph
 from tanvi_social.social.models import Profile
+
+log = logging.getLogger(__name__)
 
 WINDOW_KEY = "posts:new:window"
 VERSION_KEY = "posts:new:version"
@@ -168,7 +174,8 @@ async def _full(platform: Any, local: _Local) -> None:
     await _store(platform, local, orjson.loads(raw))
 
 
-async def refresh_window(platform: Any, post_id: int | None = None) -> None:
+async def refresh_window(platform: Any, post_id: int | None = None, *,
+                         before_apply: Any = None) -> None:
     """After a committed write: put the post's current entry in the window (`post_id`), or
     rebuild the whole window (None).
 
@@ -187,6 +194,8 @@ async def refresh_window(platform: Any, post_id: int | None = None) -> None:
     mine = local.seq
     try:
         entry = await platform.db.read(post_entry, post_id) if post_id is not None else None
+        if before_apply is not None:
+            await before_apply(entry)
         async with local.lock:
             stored = False
             if post_id is not None:
@@ -240,33 +249,56 @@ async def _window(platform: Any, version: bytes | None) -> tuple[dict[str, Any],
     return window, False
 
 
-async def remember_created(platform: Any, post: Any, started: float) -> None:
-    """Cache the card and counters of a post just published (`post`: the PostRead the create
-    returned, built for its author with no reader state yet) when the card cache serves it, so
-    the next listing page does not miss on it. The card is the read model without counters and
+_creating: ContextVar[bool] = ContextVar("list_cache_creating", default=False)
+
+
+@contextmanager
+def creating() -> Iterator[None]:
+    """Around `POST /posts`: its `post.created` consumer leaves the window to `created` (which
+    caches the new card first, so no reader finds the post in the window without its card)."""
+    token = _creating.set(True)
+    try:
+        yield
+    finally:
+        _creating.reset(token)
+
+
+def creating_now() -> bool:
+    return _creating.get()
+
+
+async def created(platform: Any, post: Any, started: float) -> None:
+    """After `POST /posts` committed: cache the new post's card and counters (when the card cache
+    serves it), then put it in the window. `post` is the PostRead the create returned, built for
+    its author with no reader state yet: the card is that read model without counters and
     `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
-    public) is read from the window entry that `post.created` just stored (it matters only for a
-    `public` post: OPEN)."""
-    if (post.is_draft or post.moderation_state != ModerationState.VISIBLE.value
-            or post.visibility not in (PostVisibility.PUBLIC.value,
-                                       PostVisibility.FOLLOWERS.value)
-            or post.community_id is not None or post.repost_of_id is not None
-            or post.remix_of_id is not None):
-        return
-    window = _local(platform.cache).window
-    entry = next((e for e in window["e"][:64] if e[0] == post.id), None) if window else None
-    if entry is None:
-        return
-    card = post.model_dump(mode="json")
-    counts = {name: card.pop(name) for name in card_cache.COUNTERS}
-    counts["remix_count"] = counts["remix_count"] or 0
-    card.pop("viewer", None)
-    facts = {"a": post.author.id, "v": post.visibility, "pub": bool(entry[2] & OPEN)}
-    await store_unless_invalidated(platform.cache, card_cache.card_key(post.id),
-                                   orjson.dumps({"m": facts, "c": card}), card_cache.CARD_TTL,
-                                   started)
-    await store_unless_invalidated(platform.cache, card_cache.counts_key(post.id),
-                                   orjson.dumps(counts), card_cache.CARD_TTL, started)
+    public, which matters only for a `public` post) comes from the post's window entry, read
+    after the commit."""
+    if post.is_draft:
+        return  # not listed, and no post.created
+
+    async def cache_card(entry: list[Any] | None) -> None:
+        if (entry is None or post.moderation_state != ModerationState.VISIBLE.value
+                or post.visibility not in (PostVisibility.PUBLIC.value,
+                                           PostVisibility.FOLLOWERS.value)
+                or post.community_id is not None or post.repost_of_id is not None
+                or post.remix_of_id is not None):
+            return
+        card = post.model_dump(mode="json")
+        counts = {name: card.pop(name) for name in card_cache.COUNTERS}
+        counts["remix_count"] = counts["remix_count"] or 0
+        card.pop("viewer", None)
+        facts = {"a": post.author.id, "v": post.visibility, "pub": bool(entry[2] & OPEN)}
+        await store_unless_invalidated(platform.cache, card_cache.card_key(post.id),
+                                       orjson.dumps({"m": facts, "c": card}),
+                                       card_cache.CARD_TTL, started)
+        await store_unless_invalidated(platform.cache, card_cache.counts_key(post.id),
+                                       orjson.dumps(counts), card_cache.CARD_TTL, started)
+
+    try:
+        await refresh_window(platform, post.id, before_apply=cache_card)
+    except Exception:  # as an event consumer's failure: logged, never failing the create
+        log.exception("listing window update after a create failed")
 
 
 # -- the reader's pieces -----------------------------------------------------------------------

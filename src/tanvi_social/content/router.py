@@ -147,9 +147,10 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
     `remix_policy` must let you (else 403 `remix_not_allowed` / `remix_followers_only`).
     """
     started = time.monotonic()
-    post = await platform.db.run(service.create_post, user.user_id, body, base(platform),
-                                 rate_limits=platform.settings.rate_limits_enabled)
-    await list_cache.remember_created(platform, post, started)
+    with list_cache.creating():  # the listing's window takes the post after its card
+        post = await platform.db.run(service.create_post, user.user_id, body, base(platform),
+                                     rate_limits=platform.settings.rate_limits_enabled)
+    await list_cache.created(platform, post, started)
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 

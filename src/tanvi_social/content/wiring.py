@@ -114,6 +114,8 @@ def wire_list_cache(platform: Platform) -> None:
     )
 
     async def on_post(event: Any) -> None:
+        if isinstance(event, PostCreated) and list_cache.creating_now():
+            return  # POST /posts: list_cache.created, after the new card is cached
         await list_cache.refresh_window(platform, event.post_id)
 
     async def on_many(event: Any) -> None:
