@@ -150,9 +150,10 @@ async def own_private_posts_and_profiles(client: AsyncClient, factory: Factory) 
     await follow(client, me, ana)
     await follow(client, bea, me)
     secret = await post(client, me, "only me", visibility="private")
+    draft = await post(client, me, "not ready yet", is_draft=True)
     a = await post(client, ana, "ana look")
     computed, r1 = await feed(client, me)
-    assert computed == [a, secret]
+    assert computed == [a, secret]  # no timeline shows a draft, not even its author's
     _, r2 = await feed(client, me)
     assert r2.headers.get("x-cache") == "hit"  # the own private post is kept in the list
     assert r2.json()["items"] == r1.json()["items"]
@@ -168,6 +169,11 @@ async def own_private_posts_and_profiles(client: AsyncClient, factory: Factory) 
                  for i in r3.json()["items"]}
         assert names[who.id] == f"New {who.id}"
         await warm(client, me)
+    r = await client.put(f"/api/content/posts/{draft}", headers=me.headers,
+                         json={"is_draft": False})
+    assert r.status_code == 200, r.text
+    assert (await feed(client, me))[0] == [draft, a, secret]  # published: in at once
+    assert (await feed(client, bea))[0] == [draft]
 
 
 SCENARIOS = (same_page_as_computed, author_side_changes, viewer_side_changes,

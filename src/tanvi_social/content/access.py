@@ -125,7 +125,8 @@ def followed_authors_clause(session: Session, viewer_id: int, following: Collect
     `graph.following_ids(viewer)`) or is; other authors are dropped. The same rows as
     `visible_posts_clause` restricted to those authors, without its per-row profile check: a
     follower sees public and followers-only posts whatever the author's profile visibility.
-    For the home timeline, whose authors are exactly these."""
+    For the home timeline, whose authors are exactly these; unlike `visible_posts_clause` it
+    leaves out the viewer's own drafts (a timeline shows published posts)."""
     wanted = set(authors)
     allowed = sorted((wanted & set(following)) | (wanted & {viewer_id}))
     if not allowed:
@@ -140,4 +141,6 @@ def followed_authors_clause(session: Session, viewer_id: int, following: Collect
     blocked = graph.blocked_ids(session, viewer_id)
     if blocked:
         others = and_(others, Post.author_id.not_in(blocked))
-    return and_(Post.author_id.in_(allowed), base, or_(Post.author_id == viewer_id, others))
+    # a timeline shows what was published: the viewer's own drafts stay in their drafts list
+    own = and_(Post.author_id == viewer_id, Post.is_draft.is_(False))
+    return and_(Post.author_id.in_(allowed), base, or_(own, others))

@@ -152,7 +152,7 @@ def _filtered_posts(session: Session, ctx: ViewerContext, ids: Sequence[int]) ->
     """The candidates the viewer may see, minus muted/hidden authors, in the given order."""
     if not ids:
         return []
-    stmt = select(Post).options(FEED_LOAD).where(Post.id.in_(ids),
+    stmt = select(Post).options(FEED_LOAD).where(Post.id.in_(ids), Post.is_draft.is_(False),
                                                  visible_posts_clause(session, ctx.viewer_id))
     if ctx.excluded:
         stmt = stmt.where(Post.author_id.not_in(ctx.excluded))
@@ -226,7 +226,8 @@ async def fan_out(platform: Any, post_id: int, author_id: int) -> int:
         chunk = targets[start:start + 500]
         for uid in chunk:
             # Only timelines that exist are extended; a missing one is rebuilt on its next read.
-            pipe.zadd(_key(uid), {member: score}, xx=False, nx=True)
+            # gt: a draft published later moves up to its publication time (created_at)
+            pipe.zadd(_key(uid), {member: score}, gt=True)
             pipe.zremrangebyrank(_key(uid), 0, -(TIMELINE_CAP + 2))
         await pipe.execute()
         touched += len(chunk)
