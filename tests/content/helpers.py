@@ -61,3 +61,22 @@ async def bulk_users(platform: Any, factory: Any, count: int, prefix: str) -> li
         token = factory.token_for(uid)
         out.append(TestUser(uid, f"{prefix}{i}", {"Authorization": f"Bearer {token}"}, token))
     return out
+
+
+async def take_out_of_sight(client: AsyncClient, author: TestUser, reporter: TestUser,
+                            moderator: TestUser, gone: int, private: int, hidden: int) -> None:
+    """Three of `author`'s posts leave everyone else's sight three ways: `gone` is deleted,
+    `private` is made private, and `hidden` is hidden by `moderator` after `reporter` reports it."""
+    posts = "/api/content/posts"
+    assert (await client.delete(f"{posts}/{gone}", headers=author.headers)).status_code == 200
+    assert (await client.put(f"{posts}/{private}", json={"visibility": "private"},
+                             headers=author.headers)).status_code == 200
+    r = await client.post("/api/moderation/reports", json={
+        "target_type": "post", "target_id": hidden, "reason": "harassment"},
+        headers=reporter.headers)
+    assert r.status_code == 201, r.text
+    item = (await client.get("/api/moderation/queue",
+                             headers=moderator.headers)).json()["items"][0]
+    r = await client.post(f"/api/moderation/queue/{item['id']}/resolve",
+                          json={"action": "hide", "reason": "abusive"}, headers=moderator.headers)
+    assert r.status_code == 200, r.text

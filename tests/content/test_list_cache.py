@@ -12,7 +12,7 @@ from httpx import AsyncClient
 
 from tanvi_social.content import list_cache
 from tanvi_social.core import pagination
-from tests.content.helpers import block, follow, make_post
+from tests.content.helpers import block, follow, make_post, take_out_of_sight
 from tests.content.test_post_card_cache import statements, without_timestamp
 from tests.factories import Factory, TestUser
 
@@ -158,18 +158,7 @@ class TestAtOnce:
                                  for i in range(3)]
         for who in (ana, None, mia):
             assert {gone, private, hidden} <= set(ids(await listing(client, who)))
-        assert (await client.delete(f"{POSTS}/{gone}", headers=mia.headers)).status_code == 200
-        assert (await client.put(f"{POSTS}/{private}", json={"visibility": "private"},
-                                 headers=mia.headers)).status_code == 200
-        r = await client.post("/api/moderation/reports", json={
-            "target_type": "post", "target_id": hidden, "reason": "harassment"},
-            headers=rex.headers)
-        assert r.status_code == 201, r.text
-        item = (await client.get("/api/moderation/queue",
-                                 headers=mod.headers)).json()["items"][0]
-        r = await client.post(f"/api/moderation/queue/{item['id']}/resolve",
-                              json={"action": "hide", "reason": "abusive"}, headers=mod.headers)
-        assert r.status_code == 200, r.text
+        await take_out_of_sight(client, mia, rex, mod, gone, private, hidden)
         for who in (ana, None, rex):
             seen = ids(await listing(client, who))
             assert not {gone, private, hidden} & set(seen)

@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import event
 
 from tanvi_social.content import card_cache
-from tests.content.helpers import block, follow, make_post
+from tests.content.helpers import block, follow, make_post, take_out_of_sight
 from tests.factories import PASSWORD, Factory, TestUser
 
 POSTS = "/api/content/posts"
@@ -264,18 +264,7 @@ class TestAuthorisation:
         for pid in (gone, private, hidden):
             assert (await read(client, pid, ana)).status_code == 200
             assert (await read(client, pid)).status_code == 200
-        assert (await client.delete(f"{POSTS}/{gone}", headers=mia.headers)).status_code == 200
-        assert (await client.put(f"{POSTS}/{private}", json={"visibility": "private"},
-                                 headers=mia.headers)).status_code == 200
-        r = await client.post("/api/moderation/reports", json={
-            "target_type": "post", "target_id": hidden, "reason": "harassment"},
-            headers=reporter.headers)
-        assert r.status_code == 201, r.text
-        item = (await client.get("/api/moderation/queue",
-                                 headers=mod.headers)).json()["items"][0]
-        r = await client.post(f"/api/moderation/queue/{item['id']}/resolve",
-                              json={"action": "hide", "reason": "abusive"}, headers=mod.headers)
-        assert r.status_code == 200, r.text
+        await take_out_of_sight(client, mia, reporter, mod, gone, private, hidden)
         for pid in (gone, private, hidden):
             assert (await read(client, pid, ana)).status_code == 404
             assert (await read(client, pid)).status_code == 404
