@@ -11,7 +11,7 @@ from tanvi_social.content.filters import OccasionIn, PostFilter, PriceIn, Weathe
 from tanvi_social.content.schemas import Formality, Season
 
 
-def post_filter_params(
+async def post_filter_params(
     occasion: Annotated[OccasionIn | None, Query(
         description="Occasion (aliases such as office → work)")] = None,
     season: Annotated[Season | None, Query(

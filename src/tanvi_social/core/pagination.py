@@ -30,7 +30,9 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.per_page
 
 
-def page_params(
+# The parameter dependencies are `async def`: FastAPI runs a plain `def` dependency in a worker
+# thread, a thread hop per request for what is only argument parsing.
+async def page_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     per_page: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
 ) -> PageParams:
@@ -78,7 +80,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                details=[{"loc": ["query", "cursor"], "msg": "malformed"}]) from exc
 
 
-def cursor_limit(
+async def cursor_limit(
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
 ) -> int:
     return limit
