@@ -80,8 +80,12 @@ def bucket_of(post_id: int) -> int:
     return post_id >> BUCKET_BITS
 
 
+def bucket_key(viewer_id: int, bucket: int) -> str:
+    return f"user:{viewer_id}:vs:{bucket}"
+
+
 def state_key(viewer_id: int, post_id: int) -> str:
-    return f"user:{viewer_id}:vs:{bucket_of(post_id)}"
+    return bucket_key(viewer_id, bucket_of(post_id))
 
 
 # -- reading the pieces from the database (misses) --------------------------------------------

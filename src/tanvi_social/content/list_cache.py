@@ -447,7 +447,7 @@ async def serve(platform: Any, viewer_id: int | None, page: PageParams,
         else []
     keys = [k for pid in ids for k in (card_cache.card_key(pid), card_cache.counts_key(pid))]
     if viewer_id is not None:
-        keys += [f"user:{viewer_id}:vs:{b}" for b in buckets]
+        keys += [card_cache.bucket_key(viewer_id, b) for b in buckets]
     raw = await cache.get_many(*keys) if keys else []
     cards = {pid: raw[2 * i] for i, pid in enumerate(ids)}
     counts = {pid: raw[2 * i + 1] for i, pid in enumerate(ids)}
@@ -475,7 +475,7 @@ async def serve(platform: Any, viewer_id: int | None, page: PageParams,
         for b, value in got_page["states"].items():
             states[b] = value
             assert viewer_id is not None
-            await store_unless_invalidated(cache, f"user:{viewer_id}:vs:{b}", value,
+            await store_unless_invalidated(cache, card_cache.bucket_key(viewer_id, b), value,
                                            card_cache.STATE_TTL, started)
     posts = []
     decoded_states = {b: orjson.loads(v) for b, v in states.items() if v is not None}
