@@ -116,7 +116,8 @@ async def probe(args: argparse.Namespace) -> None:
         upgrade(url)
         settings = Settings(env="test", database_url=url, secret_key="b" * 48,
                             var_dir=Path(tmp), media_dir=Path(tmp) / "media",
-                            rate_limits_enabled=False, jobs_scheduler_enabled=False)
+                            rate_limits_enabled=False, jobs_scheduler_enabled=False,
+                            redis_url=args.redis_url, job_broker="memory")
         app = create_app(settings)
         async with app.router.lifespan_context(app):
             import logging
@@ -245,6 +246,8 @@ def main() -> None:
                         help="call the ASGI app directly (server cost only, no HTTP client)")
     parser.add_argument("--statements", action="store_true",
                         help="list the statements run per request")
+    parser.add_argument("--redis-url", default=None,
+                        help="scale mode: Redis (cache, fan-out); a database no test uses, e.g. /9")
     parser.add_argument("--profile", help="cProfile (CPU clock) one scenario after measuring it")
     args = parser.parse_args()
     asyncio.run(probe(args))

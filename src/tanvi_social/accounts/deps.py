@@ -76,29 +76,36 @@ async def forget_auth_state(platform: Platform, user_id: int) -> None:
 
 
 async def resolve_principal(platform: Platform, token: str) -> Principal:
+    """The caller of an access token (ours, or WS1's when configured); 401 when it is not valid.
+    The revocation check and the auth state are read in one cache round trip."""
+    principal, _ = await resolve_with_prefetch(platform, token, _no_keys)
+    assert principal is not None
+    return principal
+
+
+def _no_keys(user_id: int | None) -> list[str]:
+    return []
+
+
+async def _ws1_principal(platform: Platform, token: str, own_error: Unauthorized) -> Principal:
+    """A token that is not ours: WS1's, when its secret is configured; else our error."""
     settings = platform.settings
+    if settings.ws1_jwt_secret is None:
+        raise own_error
     try:
-        claims = decode_access_token(settings.signing_key(), token)
-    except Unauthorized as own_error:
-        if settings.ws1_jwt_secret is None:
-            raise
-        try:
-            ws1 = decode_ws1_token(settings.ws1_jwt_secret.get_secret_value(), token)
-        except Unauthorized:
-            raise own_error from None
-        key = f"ws1:{ws1.ws1_user_id}"
-        cached = await platform.cache.get(key)
-        if cached is not None:
-            state = await _cached_state(platform, int(cached))
-        else:
-            state = await platform.db.run(service.provision_ws1_user, ws1)
-            await platform.cache.set(key, str(state.user_id).encode(), 3600)
-        if state is None or not state.is_active:
-            raise Unauthorized("Invalid token", code="invalid_token") from None
-        return Principal(state.user_id, state.username, state.role, state.suspended_until)
-    if claims.jti and await platform.cache.get(f"revoked:{claims.jti}") is not None:
-        raise Unauthorized("Token revoked", code="token_revoked")
-    return await _checked(platform, claims, await _cached_state(platform, claims.user_id))
+        ws1 = decode_ws1_token(settings.ws1_jwt_secret.get_secret_value(), token)
+    except Unauthorized:
+        raise own_error from None
+    key = f"ws1:{ws1.ws1_user_id}"
+    cached = await platform.cache.get(key)
+    if cached is not None:
+        state = await _cached_state(platform, int(cached))
+    else:
+        state = await platform.db.run(service.provision_ws1_user, ws1)
+        await platform.cache.set(key, str(state.user_id).encode(), 3600)
+    if state is None or not state.is_active:
+        raise Unauthorized("Invalid token", code="invalid_token") from None
+    return Principal(state.user_id, state.username, state.role, state.suspended_until)
 
 
 async def _checked(platform: Platform, claims: AccessClaims,
@@ -117,10 +124,10 @@ async def resolve_with_prefetch(
     The same checks in the same order; a WS1 token takes `resolve_principal`, then the keys."""
     try:
         claims = decode_access_token(platform.settings.signing_key(), token)
-    except Unauthorized:
-        principal = await resolve_principal(platform, token)
+    except Unauthorized as own_error:
+        principal = await _ws1_principal(platform, token, own_error)
         extra = prefetch(principal.user_id)
-        return principal, await platform.cache.get_many(*extra)
+        return principal, await platform.cache.get_many(*extra) if extra else []
     extra = prefetch(claims.user_id)
     head = [f"revoked:{claims.jti}"] if claims.jti else []
     values = await platform.cache.get_many(*head, f"auth:{claims.user_id}", *extra)

@@ -110,18 +110,20 @@ def post_entry(session: Session, post_id: int) -> list[Any] | None:
     return _entry(*row) if row is not None else None
 
 
-def _apply(window: dict[str, Any], post_id: int, entry: list[Any] | None) -> None:
+def _apply(window: dict[str, Any], post_id: int, entry: list[Any] | None, *,
+           new: bool = False) -> None:
     """Put `entry` in its place in the window (newest first by created_at, id), or take the post
     out. The window stays the newest posts: an entry older than the last one of an incomplete
-    window is not in it."""
-    entries = [e for e in window["e"] if e[0] != post_id]
+    window is not in it. `new`: a post just created, which no window holds yet (no search for
+    an old entry of it)."""
+    entries = list(window["e"]) if new else [e for e in window["e"] if e[0] != post_id]
     if entry is not None:
         key = (entry[3], entry[0])
         pos = next((i for i, e in enumerate(entries) if (e[3], e[0]) < key), len(entries))
         if pos < len(entries) or window["complete"]:
             entries.insert(pos, entry)
     if len(entries) > WINDOW_SIZE:
-        entries = entries[:WINDOW_SIZE]
+        del entries[WINDOW_SIZE:]
         window["complete"] = False
     window["e"] = entries
 
@@ -150,9 +152,13 @@ def _local(cache: Any) -> _Local:
 
 
 async def _store(platform: Any, local: _Local, window: dict[str, Any]) -> None:
+    """Make `window` the current one. With the in-process cache only this process reads it, so
+    only the version goes in the cache (its eviction or expiry still sends the next reader to a
+    rebuild) and the window stays decoded here; a shared cache gets the window too."""
     version = uuid.uuid4().hex
     window["v"] = version
-    await platform.cache.set(WINDOW_KEY, orjson.dumps(window), WINDOW_TTL)
+    if platform.cache.backend != "memory":
+        await platform.cache.set(WINDOW_KEY, orjson.dumps(window), WINDOW_TTL)
     await platform.cache.set(VERSION_KEY, version.encode(), WINDOW_TTL)
     local.version, local.window = version, window
 
@@ -174,10 +180,14 @@ async def _full(platform: Any, local: _Local) -> None:
     await _store(platform, local, orjson.loads(raw))
 
 
+_READ: Any = object()
+
+
 async def refresh_window(platform: Any, post_id: int | None = None, *,
-                         before_apply: Any = None) -> None:
+                         entry: list[Any] | None = _READ, before_apply: Any = None) -> None:
     """After a committed write: put the post's current entry in the window (`post_id`), or
-    rebuild the whole window (None).
+    rebuild the whole window (None). `entry`: a new post's entry, built by its create from the
+    committed values (no read; it also says no window holds the post yet).
 
     Each update reads the database after its commit, outside the lock that orders the updates
     of one process (concurrent creates do not queue behind each other's reads); an update whose
@@ -193,7 +203,10 @@ async def refresh_window(platform: Any, post_id: int | None = None, *,
     local.seq += 1
     mine = local.seq
     try:
-        entry = await platform.db.read(post_entry, post_id) if post_id is not None else None
+        new = entry is not _READ
+        if not new:
+            entry = await platform.db.read(post_entry, post_id) if post_id is not None \
+                else None
         if before_apply is not None:
             await before_apply(entry)
         async with local.lock:
@@ -203,7 +216,7 @@ async def refresh_window(platform: Any, post_id: int | None = None, *,
                     return
                 window = await _current(platform, local)
                 if window is not None:
-                    _apply(window, post_id, entry)
+                    _apply(window, post_id, entry, new=new)
                     if window["complete"] or len(window["e"]) >= WINDOW_SIZE * 9 // 10:
                         await _store(platform, local, window)
                         local.applied[post_id] = mine
@@ -267,15 +280,20 @@ def creating_now() -> bool:
     return _creating.get()
 
 
-async def created(platform: Any, post: Any, started: float) -> None:
+async def created(platform: Any, created: service.Created, started: float) -> None:
     """After `POST /posts` committed: cache the new post's card and counters (when the card cache
-    serves it), then put it in the window. `post` is the PostRead the create returned, built for
-    its author with no reader state yet: the card is that read model without counters and
-    `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
-    public, which matters only for a `public` post) comes from the post's window entry, read
-    after the commit."""
+    serves it), then put it in the window. `created.post` is the PostRead the create returned,
+    built for its author with no reader state yet: the card is that read model without counters
+    and `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
+    public, which matters only for a `public` post) and the window entry come from it and the
+    author's profile visibility the create read in its unit of work (no read here)."""
+    post = created.post
     if post.is_draft:
         return  # not listed, and no post.created
+    listed = post.moderation_state != ModerationState.REMOVED.value
+    entry = _entry(post.id, post.author.id, post.visibility, post.moderation_state,
+                   post.community_id, post.created_at, created.profile_visibility) \
+        if listed else None
 
     async def cache_card(entry: list[Any] | None) -> None:
         if (entry is None or post.moderation_state != ModerationState.VISIBLE.value
@@ -296,7 +314,7 @@ async def created(platform: Any, post: Any, started: float) -> None:
                                        orjson.dumps(counts), card_cache.CARD_TTL, started)
 
     try:
-        await refresh_window(platform, post.id, before_apply=cache_card)
+        await refresh_window(platform, post.id, entry=entry, before_apply=cache_card)
     except Exception:  # as an event consumer's failure: logged, never failing the create
         log.exception("listing window update after a create failed")
 

@@ -148,9 +148,11 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
     """
     started = time.monotonic()
     with list_cache.creating():  # the listing's window takes the post after its card
-        post = await platform.db.run(service.create_post, user.user_id, body, base(platform),
-                                     rate_limits=platform.settings.rate_limits_enabled)
-    await list_cache.created(platform, post, started)
+        created = await platform.db.run(service.create_post_listed, user.user_id, body,
+                                        base(platform),
+                                        rate_limits=platform.settings.rate_limits_enabled)
+    await list_cache.created(platform, created, started)
+    post = created.post
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 

@@ -63,7 +63,7 @@ from tanvi_social.media import service as media_service
 from tanvi_social.media.schemas import MediaRead
 from tanvi_social.social import graph
 from tanvi_social.social.activities import record_activity
-from tanvi_social.social.cards import AuthorCard, author_cards
+from tanvi_social.social.cards import AuthorCard, author_card_and_visibility, author_cards
 from tanvi_social.social.counters import adjust_posts_count
 from tanvi_social.social.notifications import notify
 
@@ -356,11 +356,13 @@ def _ai(post: Post) -> AIAnalysis | None:
 def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Post], *,
                      base_url: str = "", _depth: int = 0,
                      known_media: dict[int, list[MediaRead]] | None = None,
+                     known_cards: dict[int, AuthorCard] | None = None,
                      fresh: bool = False) -> list[PostRead]:
     """Read models for posts the caller already checked, batch-loading everything (no N+1).
 
-    `known_media` skips loading images the caller has; `fresh` (a post created in this unit
-    of work) skips the viewer-state queries, which cannot find anything yet.
+    `known_media` and `known_cards` skip loading images and author cards the caller has;
+    `fresh` (a post created in this unit of work) skips the viewer-state queries, which cannot
+    find anything yet.
     """
     if not posts:
         return []
@@ -372,7 +374,8 @@ def build_post_reads(session: Session, viewer_id: int | None, posts: Sequence[Po
         visible = [r for r in rows if can_view_post(session, viewer_id, r)]
         originals = {r.id: r for r in build_post_reads(session, viewer_id, visible,
                                                        base_url=base_url, _depth=1)}
-    cards = author_cards(session, {p.author_id for p in posts})
+    cards = known_cards if known_cards is not None else \
+        author_cards(session, {p.author_id for p in posts})
     media = known_media if known_media is not None else post_media(session, ids)
     states = {pid: ViewerState() for pid in ids} if fresh else \
         viewer_states(session, viewer_id, ids)
@@ -493,11 +496,26 @@ def _on_publish(session: Session, post: Post, facets: frozenset[str]) -> None:
     remix.on_publish(session, post)
 
 
+@dataclass(frozen=True)
+class Created:
+    """A new post's read model, and its author's profile visibility as the create read it (the
+    listing window's entry needs it: content.list_cache)."""
+
+    post: PostRead
+    profile_visibility: str | None
+
+
 def create_post(session: Session, user_id: int, data: PostCreate, base_url: str = "", *,
                 rate_limits: bool = True) -> PostRead:
     """Create a post (or a draft); claims the images, parses tags and mentions, analyses it.
 
     `rate_limits`: the settings' `rate_limits_enabled` (the spam heuristic's 429 follows it)."""
+    return create_post_listed(session, user_id, data, base_url, rate_limits=rate_limits).post
+
+
+def create_post_listed(session: Session, user_id: int, data: PostCreate, base_url: str = "", *,
+                       rate_limits: bool = True) -> Created:
+    """`create_post`, with what the listing window needs to take the post without a read."""
     caption = data.caption or ""
     media_ids = data.media_ids or []
     items = [i.model_dump(mode="json", exclude_none=True) for i in data.outfit_items or []]
@@ -544,8 +562,12 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
     flag_if_held(session, state, "post", post.id, user_id,
                  reason="duplicate_photo" if uncredited else (spam_reason or "filter"))
     session.flush()
-    return build_post_reads(session, user_id, [post], base_url=base_url,
-                            known_media={post.id: list(media)}, fresh=True)[0]
+    card, profile_visibility = author_card_and_visibility(session, user_id)
+    read = build_post_reads(session, user_id, [post], base_url=base_url,
+                            known_media={post.id: list(media)},
+                            known_cards={user_id: card} if card is not None else {},
+                            fresh=True)[0]
+    return Created(read, profile_visibility)
 
 
 def _own_post(session: Session, user_id: int, post_id: int) -> Post:

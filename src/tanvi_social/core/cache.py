@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 TIMEOUT_S = 0.5  # a Redis call that takes longer counts as a miss / a failed write
+CLEAR_TIMEOUT_S = 30.0  # POST /cache/clear: a scan of the namespace, bounded as a whole
 
 
 @dataclass
@@ -198,9 +199,11 @@ class RedisCache:
     async def clear(self, prefix: str = "") -> int:
         count = 0
         try:
-            async for key in self.client.scan_iter(match=f"{self.ns}{prefix}*", count=500):
-                await self.client.delete(key)
-                count += 1
+            async with asyncio.timeout(CLEAR_TIMEOUT_S):
+                async for key in self.client.scan_iter(match=f"{self.ns}{prefix}*",
+                                                       count=500):
+                    await self.client.delete(key)
+                    count += 1
         except Exception:
             self._failed()
         return count

@@ -15,8 +15,10 @@ The database being unreachable is a 503 `database_unavailable`, never a 500 (doc
 "Dependency faults"): any failure to open a connection (refused, not accepting connections, no
 answer within `CONNECT_TIMEOUT`, SQLite file unopenable), a connection lost mid-unit-of-work, and a
 SQLite write lock held elsewhere past `busy_timeout`. A pool with no free connection for
-`pool_timeout` is a 503 `database_busy` with `Retry-After`. Dead pooled connections are replaced by
-`pool_pre_ping`, so the service recovers by itself once the database is back.
+`pool_timeout` is a 503 `database_busy` with `Retry-After`. Dead pooled connections are replaced:
+a connection idle for over a second is pinged before use (`_ping_when_idle`), and one that fails
+mid-request makes SQLAlchemy replace the pool's older connections, so the service recovers by
+itself once the database is back.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
+    DisconnectionError,
     IntegrityError,
     OperationalError,
     ProgrammingError,
@@ -155,6 +158,33 @@ def make_sync_engine(url: str, *, echo: bool = False) -> Engine:
                          json_deserializer=json_loads)
 
 
+IDLE_PING_S = 1.0  # a pooled connection unused for longer is pinged before it is handed out
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """`pool_pre_ping`, only for connections that sat in the pool for over IDLE_PING_S: under
+    load a connection is handed out again within milliseconds, and a ping per unit of work was
+    a round trip to the database per unit of work. A connection that died since its last use
+    in that second fails its statement instead: the request is a 503 (`_unavailable_as_503`)
+    and SQLAlchemy replaces every older pooled connection, as `pool_pre_ping` would."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= IDLE_PING_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("a pooled connection failed its ping") from exc
+        if not alive:
+            raise DisconnectionError("a pooled connection failed its ping")
+
+
 EventSink = Callable[[list[Any]], Awaitable[None]]
 
 
@@ -180,10 +210,10 @@ class Database:
             _, async_url = normalise_url(url)
             self.async_engine = create_async_engine(
                 async_url, echo=echo, pool_size=pool_size, max_overflow=max_overflow,
-                pool_pre_ping=True,
                 pool_timeout=10, connect_args={"timeout": CONNECT_TIMEOUT},
                 json_deserializer=json_loads,
             )
+            _ping_when_idle(self.async_engine.sync_engine)
             self._async_sessions = async_sessionmaker(self.async_engine, expire_on_commit=False)
             self.sync_engine = make_sync_engine(url, echo=echo)  # used only off the loop
         self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.content.access import followed_authors_clause, visible_posts_clause
@@ -202,6 +202,12 @@ def hydrate_page(session: Session, ctx: ViewerContext, entries: Sequence[Entry],
 
 
 # ------------------------------------------------------------------ redis (fan-out on write)
+# the post's time and its author's follower count in one statement (built once)
+_FAN_OUT_FACTS = (select(Post.created_at, Profile.followers_count)
+                  .outerjoin(Profile, Profile.user_id == bindparam("author_id"))
+                  .where(Post.id == bindparam("post_id")))
+
+
 async def fan_out(platform: Any, post_id: int, author_id: int) -> int:
     """Push a new post into its author's and followers' timelines; returns timelines touched."""
     redis = platform.redis
@@ -209,10 +215,11 @@ async def fan_out(platform: Any, post_id: int, author_id: int) -> int:
         return 0
 
     def load(session: Session) -> tuple[datetime | None, list[int]]:
-        at = session.scalar(select(Post.created_at).where(Post.id == post_id))
-        followers_count = session.scalar(select(Profile.followers_count).where(
-            Profile.user_id == author_id)) or 0
-        if followers_count > FANOUT_LIMIT:
+        row = session.execute(_FAN_OUT_FACTS, {"post_id": post_id, "author_id": author_id}).first()
+        if row is None:
+            return None, []
+        at, followers_count = row
+        if (followers_count or 0) > FANOUT_LIMIT:
             return at, [author_id]
         return at, sorted(graph.follower_ids(session, author_id) | {author_id})
 

@@ -32,6 +32,23 @@ _CARD = (select(User.id, User.username, User.is_verified, Profile.display_name,
          .where(User.id == bindparam("id")))
 
 
+_CARD_AND_VISIBILITY = (select(User.id, User.username, User.is_verified, Profile.display_name,
+                               Profile.avatar_url, Profile.visibility)
+                        .outerjoin(Profile, Profile.user_id == User.id)
+                        .where(User.id == bindparam("id")))
+
+
+def author_card_and_visibility(session: Session,
+                               user_id: int) -> tuple[AuthorCard | None, str | None]:
+    """One author's card and their profile's visibility (None without a profile), in one
+    statement: a new post's listing entry needs the second (content.list_cache)."""
+    row = session.execute(_CARD_AND_VISIBILITY, {"id": user_id}).first()
+    if row is None:
+        return None, None
+    return AuthorCard(id=row.id, username=row.username, display_name=row.display_name,
+                      avatar_url=row.avatar_url, is_verified=row.is_verified), row.visibility
+
+
 def author_cards(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorCard]:
     ids = set(user_ids)
     if not ids:
