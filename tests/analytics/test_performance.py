@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tanvi_social.analytics.performance import grade
 from tanvi_social.content.events import PostDeleted
 from tanvi_social.content.models import Post
-from tanvi_social.core.cache import cached, invalidate, keys
+from tanvi_social.core.cache import _coordination, cached, invalidate, keys, refresh
 from tanvi_social.core.db import record_event
 from tanvi_social.core.errors import NotFound
 from tanvi_social.core.observability import Monitor
@@ -160,6 +160,31 @@ async def test_a_read_racing_an_invalidation_does_not_store_the_old_value(platfo
 
     # ...but it was not stored: the next reader sees the new value.
     assert orjson.loads(await cached(platform, key, 300, new_value)) == {"v": "new"}
+
+
+async def test_a_write_through_refresh_reads_again_later_only_when_reads_can_interleave(
+        platform: Any) -> None:
+    """Embedded (in-process cache, SQLite inline on the loop): one pass, the value read after the
+    commit; any other configuration: a second pass INVALIDATION_REDELETE_S later too."""
+    reads: list[int] = []
+
+    async def produce() -> bytes:
+        reads.append(1)
+        return b"%d" % len(reads)
+
+    pending = _coordination(platform.cache).pending
+    before = set(pending)
+    await refresh(platform, "probe:refresh", 60, produce)
+    assert reads == [1]
+    assert await platform.cache.get("probe:refresh") == b"1"
+    scheduled = set(pending) - before
+    if platform.cache.backend == "memory" and platform.db.is_sqlite:
+        assert scheduled == set()
+    else:
+        assert len(scheduled) == 1
+        await asyncio.gather(*scheduled)
+        assert reads == [1, 1]
+        assert await platform.cache.get("probe:refresh") == b"2"
 
 
 async def test_cache_stats_and_clear(client: AsyncClient, factory: Factory,

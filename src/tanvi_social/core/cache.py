@@ -390,9 +390,14 @@ async def refresh(owner: Any, key: str, ttl: float, producer: Any) -> None:
     readers keep hitting instead of missing after every write. The second store overwrites a
     value that a read in another worker, started before the commit, may have put back meanwhile
     (the same staleness bound as `invalidate`). A producer that fails deletes the key instead.
+
+    Embedded (in-process cache, SQLite units of work run inline on the event loop): the read and
+    the store of each pass happen with no other task in between, so the refresh of the latest
+    write stores last and no reader can put an older value back: there is no second pass.
     """
     cache = _cache_of(owner)
     coord = _coordination(cache)
+    inline = cache.backend == "memory" and getattr(getattr(owner, "db", None), "is_sqlite", False)
 
     async def once() -> None:
         coord.invalidated_at[key] = time.monotonic()
@@ -407,6 +412,8 @@ async def refresh(owner: Any, key: str, ttl: float, producer: Any) -> None:
             await cache.set(key, raw, ttl)
 
     await once()
+    if inline:
+        return
 
     async def again() -> None:
         await asyncio.sleep(INVALIDATION_REDELETE_S)
