@@ -172,12 +172,16 @@ async def probe(args: argparse.Namespace) -> None:
                     "like": lambda i: client.post(
                         f"/api/content/posts/{like_posts[i % len(like_posts)]}/likes",
                         headers=next(likers)),
+                    "comment": lambda i: client.post(
+                        f"/api/content/posts/{like_posts[i % len(like_posts)]}/comments",
+                        json={"content": f"love this look {i}"},
+                        headers=viewers[i % len(viewers)]),
                     "home": lambda i: client.get("/api/inspiration/feed/following",
                                                  headers=viewers[i % len(viewers)]),
                     "foryou": lambda i: client.get("/api/inspiration/feed",
                                                    headers=viewers[i % len(viewers)]),
                 }
-                expect = {"create": 201, "text": 201, "like": 201}
+                expect = {"create": 201, "text": 201, "like": 201, "comment": 201}
                 only = set(args.only.split(",")) if args.only else set(scenarios)
                 print(f"probe: {'PostgreSQL' if not db.is_sqlite else 'SQLite'}, {n} requests "
                       f"each, one at a time, {'ASGI direct' if args.direct else 'httpx'}; "
@@ -240,7 +244,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--only", help="comma-separated: read,create,text,like,home,foryou")
+    parser.add_argument("--only", help="comma-separated: read,create,text,like,comment,home,foryou")
     parser.add_argument("--database", help="an empty PostgreSQL database URL (default SQLite)")
     parser.add_argument("--direct", action="store_true",
                         help="call the ASGI app directly (server cost only, no HTTP client)")

@@ -9,6 +9,7 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
+from tanvi_social.content import service
 from tanvi_social.content.models import Post, Reaction
 from tests.content.helpers import block, bulk_users, make_post, notifications
 from tests.factories import Factory
@@ -146,3 +147,57 @@ async def test_mobile_toggle(client: AsyncClient, factory: Factory) -> None:
     private = await make_post(client, mia, "p", visibility="private")
     r = await client.post(f"/api/social/posts/{private['id']}/like", headers=headers)
     assert r.status_code == 404
+
+
+class TestHotScore:
+    """The hot score always follows the stored counters (one UPDATE when this unit of work's
+    prediction holds, a second when another write changed the counters in between)."""
+
+    @staticmethod
+    async def stored(platform: Any, post_id: int) -> tuple[float, float]:
+        def read(session: Any) -> tuple[float, float]:
+            post = session.get(Post, post_id)
+            return post.hot_score, service.hot_score(
+                post.like_count, post.comment_count, post.share_count, post.save_count,
+                post.published_at or post.created_at)
+
+        return await platform.db.read(read)
+
+    async def test_likes_comments_saves_and_unlikes_keep_it_exact(
+            self, client: AsyncClient, factory: Factory, platform: Any) -> None:
+        mia = await factory.user()
+        post = await make_post(client, mia)
+        start, _ = await self.stored(platform, post["id"])
+        fans = [await factory.user() for _ in range(3)]
+        for fan in fans:
+            r = await client.post(f"/api/content/posts/{post['id']}/likes",
+                                  json={"like_type": "fire"}, headers=fan.headers)
+            assert r.status_code == 201
+        r = await client.post(f"/api/content/posts/{post['id']}/comments",
+                              json={"content": "so good"}, headers=fans[0].headers)
+        assert r.status_code == 201
+        r = await client.post(f"/api/content/posts/{post['id']}/saves", json={},
+                              headers=fans[1].headers)
+        assert r.status_code == 201
+        r = await client.delete(f"/api/content/posts/{post['id']}/likes",
+                                headers=fans[2].headers)
+        assert r.status_code == 200
+        score, expected = await self.stored(platform, post["id"])
+        assert score == expected
+        assert score > start  # 2 likes, a comment and a save: more engagement than none
+
+    async def test_a_stale_prediction_is_corrected(self, client: AsyncClient, factory: Factory,
+                                                   platform: Any) -> None:
+        mia = await factory.user()
+        post = await make_post(client, mia)
+
+        def bump_with_stale_copy(session: Any) -> None:
+            stale = session.get(Post, post["id"])
+            stale.like_count = 40  # as if 40 likes had been read; the row has 0
+            session.expunge(stale)
+            service.bump_counters(session, post["id"], known=stale, like_count=1)
+
+        await platform.db.run(bump_with_stale_copy)
+        score, expected = await self.stored(platform, post["id"])
+        assert score == expected
+        assert await stored_count(platform, post["id"]) == (1, 0)  # the counter itself: +1

@@ -28,9 +28,10 @@ def _counts_live(c: Comment) -> bool:
     return c.deleted_at is None and c.moderation_state == VISIBLE
 
 
-def _adjust(session: Session, comment: Comment, delta: int) -> None:
-    """A comment starts or stops counting: post comment_count and parent reply_count."""
-    service.bump_counters(session, comment.post_id, comment_count=delta)
+def _adjust(session: Session, comment: Comment, delta: int, post: Post | None = None) -> None:
+    """A comment starts or stops counting: post comment_count and parent reply_count. `post`:
+    the post as this unit of work read it (its hot score then goes in the same UPDATE)."""
+    service.bump_counters(session, comment.post_id, known=post, comment_count=delta)
     if comment.parent_id is not None:
         session.execute(update(Comment).where(Comment.id == comment.parent_id)
                         .values(reply_count=Comment.reply_count + delta)
@@ -78,7 +79,7 @@ def add_comment(session: Session, user_id: int, post_id: int, content: str,
     session.flush()
     service.flag_if_held(session, state, "comment", comment.id, user_id)
     if state == VISIBLE:
-        _adjust(session, comment, 1)
+        _adjust(session, comment, 1, post)
         notify(session, recipient_id=post.author_id, actor_id=user_id, type="comment",
                target_type="post", target_id=post_id,
                data={"comment_id": comment.id, "excerpt": content[:80]}, text=content)

@@ -85,7 +85,7 @@ def react(session: Session, user_id: int, post_id: int, reaction_type: str
                                     reaction_type=reaction_type))
     result = _result(session, post_id, reaction_type, 0)
     # the counter row is locked from here to the commit: keep this the last statement
-    counts = service.bump_counters(session, post_id, like_count=1)
+    counts = service.bump_counters(session, post_id, known=post, like_count=1)
     result.like_count = counts["likes"]
     return result, True
 
@@ -118,13 +118,13 @@ def _result(session: Session, post_id: int, kind: str | None, like_count: int) -
 
 def unreact(session: Session, user_id: int, post_id: int) -> ReactionResult:
     """Remove the caller's reaction (404 if there is none)."""
-    get_visible_post(session, user_id, post_id)
+    post = get_visible_post(session, user_id, post_id)
     removed = session.execute(delete(Reaction).where(
         Reaction.post_id == post_id, Reaction.user_id == user_id).returning(Reaction.id)).first()
     if removed is None:
         raise NotFound("You have not reacted to this post", code="not_liked")
     record_event(session, PostViewerStateChanged(post_id=post_id, user_id=user_id))
-    counts = service.bump_counters(session, post_id, like_count=-1)
+    counts = service.bump_counters(session, post_id, known=post, like_count=-1)
     return _result(session, post_id, None, counts["likes"])
 
 
@@ -207,7 +207,7 @@ def share_post(session: Session, user_id: int, post_id: int, data: ShareRequest,
         service.flag_if_held(session, repost.moderation_state, "post", repost.id, user_id)
         service._set_hashtags(session, repost)
         service._on_publish(session, repost, frozenset())  # a repost has no filter values
-    counts = service.bump_counters(session, post.id, share_count=1)
+    counts = service.bump_counters(session, post.id, known=post, share_count=1)
     if recipient_id is not None:
         notify(session, recipient_id=recipient_id, actor_id=user_id, type="post_sent",
                target_type="post", target_id=post.id,
@@ -261,7 +261,7 @@ def save_post(session: Session, user_id: int, post_id: int, data: SaveRequest,
         from tanvi_social.content.collections import add_item_row
 
         add_item_row(session, collection, post_id, user_id, data.notes, missing_ok=True)
-    service.bump_counters(session, post_id, save_count=1)
+    service.bump_counters(session, post_id, known=post, save_count=1)
     record_activity(session, user_id=user_id, type="save", target_type="post", target_id=post_id)
     record_event(session, PostSaved(post_id=post_id, user_id=user_id, author_id=post.author_id))
     session.flush()

@@ -126,7 +126,7 @@ def erase(session: Session, user_id: int) -> None:
         rows = Counter(session.scalars(select(model.post_id).where(user_col == user_id)))
         session.execute(delete(model).where(user_col == user_id))
         for pid, n in others(rows).items():
-            service.bump_counters(session, pid, **{column: -n})
+            service.bump_counters(session, pid, known=None, **{column: -n})
     # comment likes
     liked = Counter(session.scalars(select(CommentLike.comment_id).where(
         CommentLike.user_id == user_id)))

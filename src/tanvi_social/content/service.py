@@ -164,29 +164,51 @@ def hot_score(likes: int, comments: int, shares: int, saves: int, published: dat
                  / HOT_HALF_LIFE_FACTOR, 6)
 
 
-_BUMP: dict[tuple[str, ...], Any] = {}
+_BUMP: dict[tuple[tuple[str, ...], bool], Any] = {}
 _SET_HOT = update(cast(Table, Post.__table__)).where(
     cast(Table, Post.__table__).c.id == bindparam("b_post")).values(
     hot_score=bindparam("b_score"))
 
 
-def bump_counters(session: Session, post_id: int, **deltas: int) -> dict[str, int]:
-    """Atomically add to the post's counters, refresh hot_score; returns the new counts."""
+_COUNT_NAMES = ("like_count", "comment_count", "share_count", "save_count")
+
+
+def bump_counters(session: Session, post_id: int, *, known: Post | None = None,
+                  **deltas: int) -> dict[str, int]:
+    """Atomically add to the post's counters, refresh hot_score; returns the new counts.
+
+    `known`: the post as this unit of work read it. Its counters plus `deltas` predict the new
+    ones, and the hot score computed from that prediction goes in the same UPDATE; only when the
+    counters it returns differ (another write committed in between) does a second UPDATE set
+    the score from the real ones. Without `known`, two statements."""
     # Core UPDATEs built once per set of counters: no ORM bookkeeping, no statement building
     names = tuple(sorted(deltas))
-    stmt = _BUMP.get(names)
+    predicted: dict[str, int] | None = None
+    score: float | None = None
+    if known is not None:
+        predicted = {name: (getattr(known, name) or 0) + deltas.get(name, 0)
+                     for name in _COUNT_NAMES}
+        score = hot_score(predicted["like_count"], predicted["comment_count"],
+                          predicted["share_count"], predicted["save_count"],
+                          known.published_at or known.created_at)
+    stmt = _BUMP.get((names, score is not None))
     if stmt is None:
         posts = cast(Table, Post.__table__)
-        stmt = _BUMP[names] = (
-            update(posts).where(posts.c.id == bindparam("b_post"))
-            .values(**{name: posts.c[name] + bindparam(f"d_{name}") for name in names})
+        values: dict[str, Any] = {name: posts.c[name] + bindparam(f"d_{name}") for name in names}
+        if score is not None:
+            values["hot_score"] = bindparam("b_score")
+        stmt = _BUMP[(names, score is not None)] = (
+            update(posts).where(posts.c.id == bindparam("b_post")).values(**values)
             .returning(posts.c.like_count, posts.c.comment_count, posts.c.share_count,
                        posts.c.save_count, posts.c.published_at, posts.c.created_at))
-    row = session.execute(stmt, {"b_post": post_id,
-                                 **{f"d_{name}": deltas[name] for name in names}}).one()
-    published = row.published_at or row.created_at
-    session.execute(_SET_HOT, {"b_post": post_id, "b_score": hot_score(
-        row.like_count, row.comment_count, row.share_count, row.save_count, published)})
+    params: dict[str, Any] = {"b_post": post_id, **{f"d_{name}": deltas[name] for name in names}}
+    if score is not None:
+        params["b_score"] = score
+    row = session.execute(stmt, params).one()
+    if predicted is None or tuple(predicted[name] for name in _COUNT_NAMES) != tuple(row[:4]):
+        published = row.published_at or row.created_at
+        session.execute(_SET_HOT, {"b_post": post_id, "b_score": hot_score(
+            row.like_count, row.comment_count, row.share_count, row.save_count, published)})
     counts = {"likes": row.like_count, "comments": row.comment_count,
               "shares": row.share_count, "saves": row.save_count}
     record_event(session, PostEngagementChanged(post_id=post_id, counts=counts))
