@@ -145,8 +145,12 @@ class RedisCache:
 
     backend = "redis"
 
-    def __init__(self, client: Any, namespace: str = "tanvi:cache:") -> None:
+    def __init__(self, client: Any, namespace: str = "tanvi:cache:", *,
+                 reads: Any = None) -> None:
+        """`reads`: a `core.redis_pipe.PipelinedRedis` on the same database for GET and MGET
+        (the hot reads); without it every call goes through `client` (redis-py)."""
         self.client = client
+        self.reads = reads if reads is not None else client
         self.ns = namespace
         self.stats = CacheStats()
         self.healthy = True
@@ -154,7 +158,7 @@ class RedisCache:
     async def get(self, key: str) -> bytes | None:
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                value = await self.client.get(self.ns + key)
+                value = await self.reads.get(self.ns + key)
             self.healthy = True
         except Exception:
             self._failed()
@@ -169,7 +173,7 @@ class RedisCache:
             return []
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                values = await self.client.mget([self.ns + k for k in keys])
+                values = await self.reads.mget([self.ns + k for k in keys])
             self.healthy = True
         except Exception:
             self._failed()

@@ -1,0 +1,152 @@
+"""The cache's pipelined read connection (core/redis_pipe.py) against the machine's Redis:
+replies reach the right caller under concurrency, after cancellations and errors; a lost or
+silent connection fails its callers and the next call connects again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis_asyncio
+
+from tanvi_social.core import redis_pipe
+from tanvi_social.core.cache import RedisCache
+from tanvi_social.core.redis_pipe import PipelinedRedis, RedisReplyError
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def pair(redis_url: str) -> AsyncIterator[tuple[PipelinedRedis, redis_asyncio.Redis]]:
+    fast = PipelinedRedis.from_url(redis_url)
+    assert fast is not None
+    client = redis_asyncio.from_url(redis_url)
+    yield fast, client
+    await client.delete(*[f"t:pipe:{i}" for i in range(300)], "t:pipe:list")
+    await fast.aclose()
+    await client.aclose()
+
+
+async def test_get_and_mget_read_what_redis_py_wrote(pair: tuple) -> None:
+    fast, client = pair
+    await client.set("t:pipe:1", b"\x00binary\xff")
+    await client.set("t:pipe:2", "é" * 1000)
+    assert await fast.get("t:pipe:1") == b"\x00binary\xff"
+    assert await fast.mget(["t:pipe:2", "t:pipe:missing", "t:pipe:1"]) == [
+        ("é" * 1000).encode(), None, b"\x00binary\xff"]
+    assert await fast.get("t:pipe:missing") is None
+
+
+async def test_the_url_selects_the_database(redis_url: str) -> None:
+    db = int(redis_url.rsplit("/", 1)[1])
+    other = redis_url.rsplit("/", 1)[0] + f"/{db - 2}"
+    client = redis_asyncio.from_url(other)
+    fast = PipelinedRedis.from_url(redis_url)
+    assert fast is not None
+    try:
+        await client.set("t:pipe:elsewhere", b"other db")
+        assert await fast.get("t:pipe:elsewhere") is None
+    finally:
+        await client.delete("t:pipe:elsewhere")
+        await client.aclose()
+        await fast.aclose()
+    assert PipelinedRedis.from_url("rediss://127.0.0.1:6380/0") is None  # TLS: redis-py reads
+    assert PipelinedRedis.from_url("unix:///run/redis.sock") is None
+
+
+async def test_concurrent_calls_each_get_their_own_reply(pair: tuple) -> None:
+    fast, client = pair
+    await client.mset({f"t:pipe:{i}": f"v{i}" for i in range(300)})
+    got = await asyncio.gather(*(fast.get(f"t:pipe:{i}") for i in range(300)))
+    assert got == [f"v{i}".encode() for i in range(300)]
+
+
+async def test_a_cancelled_call_does_not_shift_the_replies(pair: tuple) -> None:
+    fast, client = pair
+    await client.mset({f"t:pipe:{i}": f"v{i}" for i in range(10)})
+    calls = [asyncio.ensure_future(fast.get(f"t:pipe:{i}")) for i in range(10)]
+    await asyncio.sleep(0)  # every command is on the wire
+    calls[3].cancel()
+    calls[7].cancel()
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for i, result in enumerate(results):
+        if i in (3, 7):
+            assert isinstance(result, asyncio.CancelledError)
+        else:
+            assert result == f"v{i}".encode()
+    assert await fast.get("t:pipe:5") == b"v5"
+
+
+async def test_an_error_reply_is_raised_and_the_next_call_is_fine(pair: tuple) -> None:
+    fast, client = pair
+    await client.rpush("t:pipe:list", "a")
+    with pytest.raises(RedisReplyError, match="WRONGTYPE"):
+        await fast.get("t:pipe:list")
+    await client.set("t:pipe:1", b"ok")
+    assert await fast.get("t:pipe:1") == b"ok"
+
+
+async def test_a_killed_connection_fails_its_callers_then_reconnects(pair: tuple) -> None:
+    fast, client = pair
+    await client.set("t:pipe:1", b"one")
+    assert await fast.get("t:pipe:1") == b"one"
+    clients = await client.client_list()
+    mine = [c for c in clients if c.get("cmd") in ("get", "mget")
+            and int(c.get("db", -1)) == fast.db]
+    assert mine
+    for c in mine:
+        await client.client_kill_filter(_id=c["id"])
+    for _ in range(50):  # the loss reaches the protocol on the next loop turns
+        protocol = fast._protocol
+        if protocol is None or protocol.lost is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert await fast.get("t:pipe:1") == b"one"  # a new connection
+
+
+async def test_a_silent_redis_fails_calls_and_the_connection_is_replaced(
+        pair: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, client = pair
+    await client.set("t:pipe:1", b"one")
+    assert await fast.get("t:pipe:1") == b"one"
+    monkeypatch.setattr(redis_pipe, "STALL_S", 0.05)
+    pause = asyncio.ensure_future(client.execute_command("CLIENT", "PAUSE", "300", "ALL"))
+    await pause
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.1):
+            await fast.get("t:pipe:1")  # no answer while Redis is paused
+    await asyncio.sleep(0.06)
+    with pytest.raises(ConnectionError):
+        await fast.get("t:pipe:1")  # the oldest reply is overdue: the connection is dropped
+    await asyncio.sleep(0.35)  # the pause is over
+    assert await fast.get("t:pipe:1") == b"one"
+
+
+async def test_unreachable_redis_is_a_connection_error_soon() -> None:
+    fast = PipelinedRedis("127.0.0.1", 1, 0)
+    with pytest.raises(ConnectionRefusedError):
+        async with asyncio.timeout(2):
+            await fast.get("x")
+    cache = RedisCache(redis_asyncio.from_url("redis://127.0.0.1:1/0",
+                                              socket_connect_timeout=0.2), reads=fast)
+    try:
+        assert await cache.get_many("a", "b") == [None, None]  # degraded to misses
+        assert cache.healthy is False
+    finally:
+        await cache.client.aclose()
+
+
+async def test_the_cache_reads_through_it(redis_url: str) -> None:
+    fast = PipelinedRedis.from_url(redis_url)
+    client = redis_asyncio.from_url(redis_url)
+    cache = RedisCache(client, namespace="t:cache:", reads=fast)
+    try:
+        await cache.set("p", b"v", ttl=30)
+        assert await cache.get("p") == b"v"
+        assert await cache.get_many("p", "q") == [b"v", None]
+        assert fast._protocol is not None  # the reads took the pipelined connection
+        assert await cache.clear("p") == 1
+    finally:
+        await fast.aclose()
+        await client.aclose()
