@@ -150,3 +150,23 @@ async def test_the_cache_reads_through_it(redis_url: str) -> None:
     finally:
         await fast.aclose()
         await client.aclose()
+
+
+def test_it_runs_on_uvloop_as_the_server_does(redis_url: str) -> None:
+    """`tanvi-social serve` runs uvicorn on uvloop, whose transports do not subclass asyncio's."""
+    import uvloop
+
+    async def main() -> list[bytes | None]:
+        fast = PipelinedRedis.from_url(redis_url)
+        client = redis_asyncio.from_url(redis_url)
+        assert fast is not None
+        try:
+            await client.set("t:pipe:uv", b"on uvloop")
+            return await fast.mget(["t:pipe:uv", "t:pipe:missing"])
+        finally:
+            await client.delete("t:pipe:uv")
+            await fast.aclose()
+            await client.aclose()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(main()) == [b"on uvloop", None]
