@@ -38,6 +38,15 @@ async def test_get_and_mget_read_what_redis_py_wrote(pair: tuple) -> None:
     assert await fast.get("t:pipe:missing") is None
 
 
+async def test_set_with_expiry_and_delete(pair: tuple) -> None:
+    fast, client = pair
+    await fast.set("t:pipe:1", b"\x00v\xff", px=60_000)
+    assert await client.get("t:pipe:1") == b"\x00v\xff"
+    assert 0 < await client.pttl("t:pipe:1") <= 60_000
+    assert await fast.delete("t:pipe:1", "t:pipe:missing") == 1
+    assert await client.exists("t:pipe:1") == 0
+
+
 async def test_the_url_selects_the_database(redis_url: str) -> None:
     db = int(redis_url.rsplit("/", 1)[1])
     other = redis_url.rsplit("/", 1)[0] + f"/{db - 2}"
@@ -129,7 +138,7 @@ async def test_unreachable_redis_is_a_connection_error_soon() -> None:
         async with asyncio.timeout(2):
             await fast.get("x")
     cache = RedisCache(redis_asyncio.from_url("redis://127.0.0.1:1/0",
-                                              socket_connect_timeout=0.2), reads=fast)
+                                              socket_connect_timeout=0.2), pipe=fast)
     try:
         assert await cache.get_many("a", "b") == [None, None]  # degraded to misses
         assert cache.healthy is False
@@ -140,7 +149,7 @@ async def test_unreachable_redis_is_a_connection_error_soon() -> None:
 async def test_the_cache_reads_through_it(redis_url: str) -> None:
     fast = PipelinedRedis.from_url(redis_url)
     client = redis_asyncio.from_url(redis_url)
-    cache = RedisCache(client, namespace="t:cache:", reads=fast)
+    cache = RedisCache(client, namespace="t:cache:", pipe=fast)
     try:
         await cache.set("p", b"v", ttl=30)
         assert await cache.get("p") == b"v"

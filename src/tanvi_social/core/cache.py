@@ -146,11 +146,12 @@ class RedisCache:
     backend = "redis"
 
     def __init__(self, client: Any, namespace: str = "tanvi:cache:", *,
-                 reads: Any = None) -> None:
-        """`reads`: a `core.redis_pipe.PipelinedRedis` on the same database for GET and MGET
-        (the hot reads); without it every call goes through `client` (redis-py)."""
+                 pipe: Any = None) -> None:
+        """`pipe`: a `core.redis_pipe.PipelinedRedis` on the same database for GET, MGET, SET
+        and DEL (every call of a request); without it those go through `client` (redis-py),
+        which serves the rest (the admin's scan for `clear`, INFO, PING) either way."""
         self.client = client
-        self.reads = reads if reads is not None else client
+        self.pipe = pipe if pipe is not None else client
         self.ns = namespace
         self.stats = CacheStats()
         self.healthy = True
@@ -158,7 +159,7 @@ class RedisCache:
     async def get(self, key: str) -> bytes | None:
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                value = await self.reads.get(self.ns + key)
+                value = await self.pipe.get(self.ns + key)
             self.healthy = True
         except Exception:
             self._failed()
@@ -173,7 +174,7 @@ class RedisCache:
             return []
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                values = await self.reads.mget([self.ns + k for k in keys])
+                values = await self.pipe.mget([self.ns + k for k in keys])
             self.healthy = True
         except Exception:
             self._failed()
@@ -185,7 +186,7 @@ class RedisCache:
     async def set(self, key: str, value: bytes, ttl: float) -> None:
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                await self.client.set(self.ns + key, value, px=int(ttl * 1000))
+                await self.pipe.set(self.ns + key, value, px=int(ttl * 1000))
             self.stats.sets += 1
         except Exception:
             self._failed()
@@ -195,7 +196,7 @@ class RedisCache:
             return
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                await self.client.delete(*(self.ns + k for k in keys))
+                await self.pipe.delete(*(self.ns + k for k in keys))
             self.stats.deletes += len(keys)
         except Exception:
             self._failed()

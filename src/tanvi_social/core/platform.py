@@ -47,11 +47,11 @@ class Platform:
             # The cache's own connections: every cache call is bounded by the cache itself
             # (`asyncio.timeout`), and a client-side `socket_timeout` would cost an
             # `asyncio.wait_for` (a new task) per command, a third of a cached card's CPU.
-            # Its reads (GET, MGET) go over one pipelined hiredis connection (core/redis_pipe).
+            # Its GET, MGET, SET and DEL go over one pipelined hiredis connection (core/redis_pipe).
             cache = RedisCache(redis_asyncio.from_url(
                 settings.redis_url, socket_connect_timeout=0.5, socket_timeout=None,
                 health_check_interval=10,
-            ), reads=PipelinedRedis.from_url(settings.redis_url))
+            ), pipe=PipelinedRedis.from_url(settings.redis_url))
             limiter = RedisRateLimiter(redis_client)
         else:
             cache = MemoryCache()
@@ -72,5 +72,5 @@ class Platform:
             await self.redis.aclose()
         if isinstance(self.cache, RedisCache):
             await self.cache.client.aclose()
-            if self.cache.reads is not self.cache.client:
-                await self.cache.reads.aclose()
+            if self.cache.pipe is not self.cache.client:
+                await self.cache.pipe.aclose()

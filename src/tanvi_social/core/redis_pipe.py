@@ -1,4 +1,4 @@
-"""The cache's hot reads (GET, MGET) over one pipelined Redis connection per process.
+"""The cache's commands (GET, MGET, SET, DEL) over one pipelined Redis connection per process.
 
 Every cached read of the service (a post card, a listing page, a home timeline's first page, the
 session checks of each signed-in request) is one `MGET`. Through redis-py's asyncio client that
@@ -8,11 +8,11 @@ protocol (`bench/bench_redis_client.py`; the same MGET of six 300-byte values, s
 same Redis). For a cached card, whose whole cost is about three times a bare request, that is
 the largest single item.
 
-So these two commands go through `PipelinedRedis`: hiredis (the C parser redis-py itself uses
-when present) packs each command and parses the replies; one connection carries every
+So the cache's four commands go through `PipelinedRedis`: hiredis (the C parser redis-py itself
+uses when present) packs each command and parses the replies; one connection carries every
 request's commands in order (Redis answers in the order it receives them), and each reply
-resolves the oldest waiting future. Everything else — writes with TTLs, scans, pub/sub, rate
-limits, timelines, jobs — stays on redis-py.
+resolves the oldest waiting future. Everything else — the admin's scans, pub/sub, rate limits,
+timelines, jobs — stays on redis-py.
 
 Failure handling: the caller bounds each call (`asyncio.timeout` in `RedisCache`); a call that
 times out or is cancelled keeps its place in the queue, so its reply, when it comes, is consumed
@@ -153,6 +153,13 @@ class PipelinedRedis:
     async def mget(self, keys: list[str]) -> list[bytes | None]:
         values: list[bytes | None] = await self.execute("MGET", *keys)
         return values
+
+    async def set(self, key: str, value: bytes, *, px: int) -> None:
+        await self.execute("SET", key, value, "PX", px)
+
+    async def delete(self, *keys: str) -> int:
+        removed: int = await self.execute("DEL", *keys)
+        return removed
 
     async def aclose(self) -> None:
         protocol, self._protocol = self._protocol, None
