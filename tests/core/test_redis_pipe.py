@@ -12,7 +12,7 @@ import redis.asyncio as redis_asyncio
 
 from tanvi_social.core import redis_pipe
 from tanvi_social.core.cache import RedisCache
-from tanvi_social.core.redis_pipe import PipelinedRedis, RedisReplyError
+from tanvi_social.core.redis_pipe import PipelinedRedis, RedisReplyError, run_commands
 
 pytestmark = pytest.mark.redis
 
@@ -45,6 +45,35 @@ async def test_set_with_expiry_and_delete(pair: tuple) -> None:
     assert 0 < await client.pttl("t:pipe:1") <= 60_000
     assert await fast.delete("t:pipe:1", "t:pipe:missing") == 1
     assert await client.exists("t:pipe:1") == 0
+
+
+async def test_many_commands_in_one_write_reply_in_order(pair: tuple) -> None:
+    fast, client = pair
+    await client.rpush("t:pipe:list", "a")
+    replies = await fast.execute_many([("SET", "t:pipe:1", "one"), ("GET", "t:pipe:list"),
+                                       ("ZADD", "t:pipe:2", "GT", 1.5, "m"),
+                                       ("GET", "t:pipe:1")])
+    assert replies[0] == b"OK"
+    assert isinstance(replies[1], RedisReplyError)  # in its place, the others unaffected
+    assert replies[2:] == [1, b"one"]
+    assert await fast.execute_many([]) == []
+
+
+class _Platform:
+    def __init__(self, cache: RedisCache, redis: redis_asyncio.Redis) -> None:
+        self.cache, self.redis = cache, redis
+
+
+async def test_run_commands_raises_an_error_reply_on_either_path(pair: tuple) -> None:
+    fast, client = pair
+    await client.rpush("t:pipe:list", "a")
+    for cache in (RedisCache(client, pipe=fast), RedisCache(client)):  # hiredis, redis-py
+        platform = _Platform(cache, client)
+        await run_commands(platform, [("ZADD", "t:pipe:2", "GT", 2, "m")])
+        assert await client.zscore("t:pipe:2", "m") == 2
+        with pytest.raises((RedisReplyError, redis_asyncio.ResponseError)):
+            await run_commands(platform, [("ZADD", "t:pipe:list", "GT", 3, "m")])
+        await client.delete("t:pipe:2")
 
 
 async def test_the_url_selects_the_database(redis_url: str) -> None:

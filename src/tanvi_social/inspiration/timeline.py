@@ -35,6 +35,7 @@ from tanvi_social.content.filters import NO_FILTER, PostFilter, filter_clause
 from tanvi_social.content.models import Post
 from tanvi_social.content.muting import TextMatcher, viewer_matcher
 from tanvi_social.core.pagination import decode_cursor, encode_cursor
+from tanvi_social.core.redis_pipe import run_commands
 from tanvi_social.core.time import utcnow
 from tanvi_social.inspiration.feedback import feedback_state
 from tanvi_social.inspiration.present import FEED_LOAD, items_for
@@ -210,8 +211,7 @@ _FAN_OUT_FACTS = (select(Post.created_at, Profile.followers_count)
 
 async def fan_out(platform: Any, post_id: int, author_id: int) -> int:
     """Push a new post into its author's and followers' timelines; returns timelines touched."""
-    redis = platform.redis
-    if redis is None:
+    if platform.redis is None:
         return 0
 
     def load(session: Session) -> tuple[datetime | None, list[int]]:
@@ -229,14 +229,14 @@ async def fan_out(platform: Any, post_id: int, author_id: int) -> int:
     member, score = _member(post_id), _score(at)
     touched = 0
     for start in range(0, len(targets), 500):
-        pipe = redis.pipeline(transaction=False)
         chunk = targets[start:start + 500]
+        commands: list[tuple[Any, ...]] = []
         for uid in chunk:
             # Only timelines that exist are extended; a missing one is rebuilt on its next read.
-            # gt: a draft published later moves up to its publication time (created_at)
-            pipe.zadd(_key(uid), {member: score}, gt=True)
-            pipe.zremrangebyrank(_key(uid), 0, -(TIMELINE_CAP + 2))
-        await pipe.execute()
+            # GT: a draft published later moves up to its publication time (created_at)
+            commands.append(("ZADD", _key(uid), "GT", score, member))
+            commands.append(("ZREMRANGEBYRANK", _key(uid), 0, -(TIMELINE_CAP + 2)))
+        await run_commands(platform, commands)  # one round trip per 500 timelines
         touched += len(chunk)
     return touched
 
