@@ -2,11 +2,11 @@
 
 Every cached read of the service (a post card, a listing page, a home timeline's first page, the
 session checks of each signed-in request) is one `MGET`. Through redis-py's asyncio client that
-command costs about 234 µs of CPU (connection pool, retry wrapper, command and response layers),
-against about 52 µs when the command is packed and the reply parsed by hiredis on a plain asyncio
-protocol (`bench/bench_redis_client.py`; the same MGET of six 300-byte values, same process,
-same Redis). For a cached card, whose whole cost is about three times a bare request, that is
-the largest single item.
+command costs 1.4–4.5× the CPU (connection pool, retry wrapper, command and response layers) it
+costs when the command is packed and the reply parsed by hiredis on a plain asyncio protocol
+(`bench/bench_redis_client.py`: the same MGET of six 300-byte values, same process, same Redis;
+docs/benchmarks.md has the runs). For a cached card, whose whole cost is about three times a
+bare request, that was the largest single item.
 
 So the cache's four commands go through `PipelinedRedis`: hiredis (the C parser redis-py itself
 uses when present) packs each command and parses the replies; one connection carries every
