@@ -208,3 +208,25 @@ def test_it_runs_on_uvloop_as_the_server_does(redis_url: str) -> None:
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         assert runner.run(main()) == [b"on uvloop", None]
+
+
+def test_a_new_event_loop_gets_its_own_connection(redis_url: str) -> None:
+    """A connection belongs to the loop that opened it: used from another loop (a process that
+    runs several loops one after the other) the client opens a new one instead of writing on a
+    transport whose loop is gone."""
+    fast = PipelinedRedis.from_url(redis_url)
+    assert fast is not None
+
+    async def read() -> tuple[bytes | None, object]:
+        client = redis_asyncio.from_url(redis_url)
+        try:
+            await client.set("t:pipe:loops", b"same value")
+            return await fast.get("t:pipe:loops"), fast._protocol
+        finally:
+            await client.delete("t:pipe:loops")
+            await client.aclose()
+
+    first_value, first = asyncio.run(read())
+    second_value, second = asyncio.run(read())
+    assert first_value == second_value == b"same value"
+    assert first is not second

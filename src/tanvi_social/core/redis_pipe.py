@@ -108,6 +108,7 @@ class PipelinedRedis:
         self.username, self.password = username, password
         self._protocol: _Protocol | None = None
         self._connecting: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def from_url(cls, url: str) -> PipelinedRedis | None:
@@ -122,6 +123,9 @@ class PipelinedRedis:
                    password=unquote(parts.password) if parts.password else None)
 
     async def _connected(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a connection (and a lock) belong to the loop that made them
+            self._protocol, self._connecting, self._loop = None, None, loop
         protocol = self._protocol
         if protocol is not None and protocol.lost is None:
             return protocol
@@ -131,7 +135,6 @@ class PipelinedRedis:
             protocol = self._protocol
             if protocol is not None and protocol.lost is None:
                 return protocol
-            loop = asyncio.get_running_loop()
             opened: _Protocol | None = None
             try:
                 async with asyncio.timeout(CONNECT_TIMEOUT_S):
