@@ -5,6 +5,7 @@ silent connection fails its callers and the next call connects again."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -161,7 +162,8 @@ async def test_a_silent_redis_fails_calls_and_the_connection_is_replaced(
     assert await fast.get("t:pipe:1") == b"one"
 
 
-async def test_unreachable_redis_is_a_connection_error_soon() -> None:
+async def test_unreachable_redis_is_a_connection_error_soon(
+        caplog: pytest.LogCaptureFixture) -> None:
     fast = PipelinedRedis("127.0.0.1", 1, 0)
     with pytest.raises(ConnectionRefusedError):
         async with asyncio.timeout(2):
@@ -169,8 +171,13 @@ async def test_unreachable_redis_is_a_connection_error_soon() -> None:
     cache = RedisCache(redis_asyncio.from_url("redis://127.0.0.1:1/0",
                                               socket_connect_timeout=0.2), pipe=fast)
     try:
-        assert await cache.get_many("a", "b") == [None, None]  # degraded to misses
+        with caplog.at_level(logging.WARNING, logger="tanvi_social.core.cache"):
+            assert await cache.get_many("a", "b") == [None, None]  # degraded to misses
+            assert await cache.get("a") is None
         assert cache.healthy is False
+        warnings = [r.getMessage() for r in caplog.records if r.name == "tanvi_social.core.cache"]
+        assert len(warnings) == 1  # once per outage, with its cause
+        assert "ConnectionRefusedError" in warnings[0]
     finally:
         await cache.client.aclose()
 

@@ -121,7 +121,7 @@ async def resolve_with_prefetch(
 ) -> tuple[Principal | None, list[bytes | None]]:
     """`resolve_principal` whose cache reads (revocation, auth state) share one round trip
     (`get_many`: one MGET on Redis) with `prefetch(user_id)`'s keys; returns their values too.
-    The same checks in the same order; a WS1 token takes `resolve_principal`, then the keys."""
+    The same checks in the same order; a WS1 token takes `_ws1_principal`, then the keys."""
     try:
         claims = decode_access_token(platform.settings.signing_key(), token)
     except Unauthorized as own_error:

@@ -161,8 +161,8 @@ class RedisCache:
             async with asyncio.timeout(TIMEOUT_S):
                 value = await self.pipe.get(self.ns + key)
             self.healthy = True
-        except Exception:
-            self._failed()
+        except Exception as exc:
+            self._failed(exc)
             self.stats.record(key, False)
             return None
         self.stats.record(key, value is not None)
@@ -176,8 +176,8 @@ class RedisCache:
             async with asyncio.timeout(TIMEOUT_S):
                 values = await self.pipe.mget([self.ns + k for k in keys])
             self.healthy = True
-        except Exception:
-            self._failed()
+        except Exception as exc:
+            self._failed(exc)
             values = [None] * len(keys)
         for key, value in zip(keys, values, strict=True):
             self.stats.record(key, value is not None)
@@ -188,8 +188,8 @@ class RedisCache:
             async with asyncio.timeout(TIMEOUT_S):
                 await self.pipe.set(self.ns + key, value, px=int(ttl * 1000))
             self.stats.sets += 1
-        except Exception:
-            self._failed()
+        except Exception as exc:
+            self._failed(exc)
 
     async def delete(self, *keys: str) -> None:
         if not keys:
@@ -198,8 +198,8 @@ class RedisCache:
             async with asyncio.timeout(TIMEOUT_S):
                 await self.pipe.delete(*(self.ns + k for k in keys))
             self.stats.deletes += len(keys)
-        except Exception:
-            self._failed()
+        except Exception as exc:
+            self._failed(exc)
 
     async def clear(self, prefix: str = "") -> int:
         count = 0
@@ -209,22 +209,23 @@ class RedisCache:
                                                        count=500):
                     await self.client.delete(key)
                     count += 1
-        except Exception:
-            self._failed()
+        except Exception as exc:
+            self._failed(exc)
         return count
 
     async def ping(self) -> bool:
         try:
             await asyncio.wait_for(self.client.ping(), timeout=0.5)
             self.healthy = True
-        except Exception:
-            self._failed()
+        except Exception as exc:
+            self._failed(exc)
         return self.healthy
 
-    def _failed(self) -> None:
+    def _failed(self, exc: BaseException) -> None:
         self.stats.errors += 1
-        if self.healthy:
-            log.warning("redis cache unreachable; serving without cache")
+        if self.healthy:  # once per outage, with its cause (a timeout has no message)
+            log.warning("redis cache call failed (%s: %s); serving without cache",
+                        type(exc).__name__, exc)
         self.healthy = False
 
     def describe(self) -> dict[str, Any]:
