@@ -16,6 +16,8 @@ Measured in one run, each for `--seconds` with `--clients` concurrent clients:
     viewer block, analysis);
   * POST /api/content/posts, a text post with a hashtag and two outfit items (parse, screen,
     analyse, hashtags, counters, activity, read model);
+  * POST /api/content/posts with one image (uploaded by each client's author before the clock
+    starts): the same plus claiming the image, its palette in the analysis, its card;
   * POST /api/content/posts/{id}/likes by distinct users (insert + atomic counter + notify).
 Prints requests/s and each one's ratio to the ceiling. In process, each figure's clock stops only
 after the background jobs its requests queued (search indexing) have run.
@@ -42,6 +44,21 @@ ITEMS = [{"name": "Linen shirt", "category": "shirt", "colour": "white", "brand"
 # In process: wait for the background jobs the requests queued (search indexing) before the
 # clock stops, so their cost counts against the requests that caused it.
 SETTLE: list[Callable[[], Awaitable[None]]] = []
+
+
+def _photo(seed: int) -> bytes:
+    """A 1080 × 1350 JPEG outfit-like photo, different per seed (no near-duplicate matches)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1080, 1350), (230 - seed * 9 % 200, 214, 190 + seed * 7 % 60))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((300, 200 + seed * 11 % 150, 780, 900), fill=(40 + seed * 23 % 200, 60, 90))
+    draw.ellipse((420, 60, 660, 300), fill=(200, 160 + seed * 5 % 90, 130))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
 
 
 async def measure(name: str, clients: int, seconds: float,
@@ -123,6 +140,19 @@ async def run(client: httpx.AsyncClient, users: list[dict[str, str]], clients: i
         lambda i, n: client.post("/api/content/posts", json={
             "caption": f"Look {i}-{n} #ootd #linen", "outfit_items": ITEMS,
             "occasion": "brunch"}, headers=users[i % len(users)]), 201)
+    # posts with one image: each client's author uploads a photo of their own first (not timed;
+    # the image pipeline's own rate is bench_media.py), and every post of that client attaches it
+    photos: dict[int, int] = {}
+    for i in range(clients):
+        r = await client.post("/api/media", headers=users[i % len(users)],
+                              files={"file": ("look.jpg", _photo(i), "image/jpeg")})
+        assert r.status_code == 201, r.text
+        photos[i] = r.json()["media"]["id"]
+    results["create_image"] = await measure(
+        "POST /api/content/posts (1 image)", clients, seconds,
+        lambda i, n: client.post("/api/content/posts", json={
+            "caption": f"Look {i}-{n} #ootd", "media_ids": [photos[i]]},
+            headers=users[i % len(users)]), 201)
     # likes: every (user, post) pair at most once; each client walks its own users
     # (per_client users x 100 posts: 2,400 likes per client with 200 users, more than one client
     # makes in a run; 20 posts ran out at 480 once likes got faster, and every like after that
