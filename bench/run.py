@@ -129,7 +129,9 @@ def prepare(url: str, users: int) -> dict[str, Any]:
 
 # -- server ------------------------------------------------------------------------------------
 class Server:
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+    def __init__(self, env: dict[str, str], workers: int, log: Path,
+                 app: str = "tanvi_social.asgi:app", live: str = "/api/health/live") -> None:
+        self.app, self.live = app, live
         self.port = _free_port()
         self.env = {**os.environ, **env}
         self.workers = workers
@@ -143,7 +145,7 @@ class Server:
     def start(self) -> Server:
         out = open(self.log, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
              "--no-access-log"],
             env=self.env, stdout=out, stderr=out, start_new_session=True)
@@ -152,7 +154,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"server exited; see {self.log}")
             try:
-                if httpx.get(self.url + "/api/health/live", timeout=0.5).status_code == 200:
+                if httpx.get(self.url + self.live, timeout=0.5).status_code == 200:
                     time.sleep(1.0 if self.workers > 1 else 0.2)
                     return self
             except httpx.HTTPError:
@@ -201,7 +203,8 @@ def _free_port() -> int:
 
 
 # -- wrk ---------------------------------------------------------------------------------------
-def lua_for(kind: str, data: dict[str, Any], workdir: Path) -> Path:
+def lua_for(kind: str, data: dict[str, Any], workdir: Path,
+            posts_path: str = "/api/content/posts") -> Path:
     tokens = ",".join(json.dumps(t) for t in data["tokens"])
     ids = ",".join(str(i) for i in data["post_ids"])
     head = f"""
@@ -239,7 +242,7 @@ end""",
 end""",
         "posts": """request = function()
   counter = counter + 1
-  return wrk.format("POST", "/api/content/posts", hdr(counter),
+  return wrk.format("POST", "POSTS_PATH", hdr(counter),
     '{"caption": "bench outfit ' .. counter .. ' #ootd #bench", "visibility": "public"}')
 end""",
         "mixed": """cache_hits = 0
@@ -286,8 +289,8 @@ request = function()
   end
 end""",
     }
-    path = workdir / f"{kind}.lua"
-    path.write_text(head + bodies.get(kind, "") + DONE_LUA)
+    path = workdir / f"{kind}{posts_path.replace('/', '_')}.lua"
+    path.write_text(head + bodies.get(kind, "").replace("POSTS_PATH", posts_path) + DONE_LUA)
     return path
 
 

@@ -227,7 +227,10 @@ async def test_benchmarks_return_the_latest_stored_run(client: AsyncClient, fact
             (tmp_path / f"bench-{day[:10]}.json").write_bytes(orjson.dumps({
                 "date": day, "machine": {"cpus": 2}, "command": "make bench",
                 "results": {"rps": rps}}))
-        (tmp_path / "notes.json").write_text("not json")
+        (tmp_path / "bench-notes.json").write_text("not json")
+        (tmp_path / "floor-2026-11-27.json").write_bytes(orjson.dumps({  # another bench's file
+            "date": "2026-11-27T10:00:00+00:00", "command": "python bench/bench_write_floor.py",
+            "rounds": []}))
         r = await client.get("/api/performance/benchmarks", headers=admin.headers)
         assert r.status_code == 200
         b = r.json()["benchmarks"]

@@ -194,9 +194,10 @@ def results_dir(configured: Path | None) -> Path:
 
 
 def latest_benchmark(directory: Path) -> BenchmarkBody:
-    """The newest stored result of `make bench` (by its recorded date)."""
+    """The newest stored result of `make bench` (by its recorded date); other benches' files in
+    the same folder (`floor-*.json`) are not `make bench` runs."""
     best: tuple[str, dict[str, Any], Path] | None = None
-    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+    for path in sorted(directory.glob("bench-*.json")) if directory.is_dir() else []:
         try:
             data = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):

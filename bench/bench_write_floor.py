@@ -1,0 +1,110 @@
+"""How fast can a text post be created in this stack on this machine at all?
+
+    .venv/bin/python bench/bench_write_floor.py [--rounds 2] [--duration 8] [--users 2000]
+
+In one run, alternating, under the same wrk load as `make bench` (`-t2 -c32`, the same
+caption-only body, the same 500 signed-in users):
+
+* `floor_ceiling` / `floor_posts`: `bench/floor_app.py`, a bare FastAPI app whose create
+  verifies the token, validates the body with the service's `PostCreate` and runs one raw
+  `sqlite3` INSERT + commit (the least a create can do here);
+* `ceiling` / `text_posts`: the service itself, embedded mode (SQLite, one uvicorn worker, rate
+  limits off), on `bench/gen_dataset.py`'s data set, as `make bench` runs it.
+
+The floor bounds what any implementation of the create could reach on this machine with this
+stack (Python, FastAPI, uvicorn, SQLite): the service's create does the floor's work plus
+moderation, the spam check, hashtags, the trend count, counters, activity, the author card, the
+caches and the events. Results go to bench/results/floor-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.run import (
+    RESULTS,
+    ROOT,
+    SECRET,
+    Server,
+    build_dataset,
+    ensure_wrk,
+    lua_for,
+    machine,
+    prepare,
+    run_wrk,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--posts", type=int, default=20000)
+    parser.add_argument("--follows", type=int, default=50000)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    started = datetime.now(UTC)
+    result: dict[str, Any] = {"date": started.isoformat(timespec="seconds"), "machine": machine(),
+                              "command": "python bench/bench_write_floor.py "
+                              + " ".join(sys.argv[1:]),
+                              "duration": args.duration, "connections": args.connections,
+                              "rounds": []}
+    with tempfile.TemporaryDirectory(prefix="tanvi-floor-") as tmp:
+        workdir = Path(tmp)
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        result["dataset"] = build_dataset(url, args.users, args.posts, args.follows)
+        data = prepare(url, args.users)
+        base = {"TANVI_RATE_LIMITS_ENABLED": "false", "TANVI_SECRET_KEY": SECRET,
+                "TANVI_ENV": "prod", "TANVI_VAR_DIR": str(workdir / "var"),
+                "TANVI_MEDIA_DIR": str(workdir / "media"), "TANVI_JOBS_SCHEDULER_ENABLED": "false",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        service = Server({**base, "TANVI_DATABASE_URL": url}, 1, workdir / "service.log").start()
+        floor = Server({**base, "FLOOR_SECRET": SECRET, "FLOOR_DB": str(workdir / "floor.db")},
+                       1, workdir / "floor.log", app="bench.floor_app:app", live="/live").start()
+        runs = [("floor_ceiling", floor, "/live", None),
+                ("floor_posts", floor, "/posts", lua_for("posts", data, workdir, "/posts")),
+                ("ceiling", service, "/api/health/live", None),
+                ("text_posts", service, "/api/content/posts", lua_for("posts", data, workdir))]
+        try:
+            for k in range(args.rounds):
+                figures: dict[str, Any] = {"load_average": [round(x, 2)
+                                                            for x in os.getloadavg()]}
+                for name, server, path, script in runs:
+                    res = run_wrk(wrk, server.url, path, script, args.duration, args.connections)
+                    figures[name] = res
+                    print(f"round {k + 1}  {name:<14} {res['rps']:>8,.0f} req/s  "
+                          f"p50 {res['p50_ms']:>7.2f} ms  p99 {res['p99_ms']:>8.2f}  "
+                          f"errors {res['errors']}")
+                floor_rps, posts_rps = figures["floor_posts"]["rps"], figures["text_posts"]["rps"]
+                figures["floor_ratio_to_floor_ceiling"] = round(
+                    floor_rps / figures["floor_ceiling"]["rps"], 3)
+                figures["text_posts_ratio_to_ceiling"] = round(
+                    posts_rps / figures["ceiling"]["rps"], 3)
+                figures["text_posts_ratio_to_floor"] = round(posts_rps / floor_rps, 3)
+                print(f"round {k + 1}  floor posts {figures['floor_ratio_to_floor_ceiling']:.2f}"
+                      f" × its ceiling; service text posts "
+                      f"{figures['text_posts_ratio_to_ceiling']:.3f} × ceiling, "
+                      f"{figures['text_posts_ratio_to_floor']:.2f} × the floor")
+                result["rounds"].append(figures)
+        finally:
+            service.stop()
+            floor.stop()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = f"floor-{started.strftime('%Y-%m-%dT%H%M')}.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2))
+    print(f"Stored bench/results/{name}")
+
+
+if __name__ == "__main__":
+    main()
