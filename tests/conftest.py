@@ -212,6 +212,9 @@ async def reset_state(database_url: str, harness: AppHarness | None) -> None:
     # running) can finish its transaction instead of waiting for a loop blocked on TRUNCATE.
     await asyncio.to_thread(_clean_tables, database_url)
     await _drain_all()
+    from tanvi_social.moderation import filters
+
+    filters.forget_copies()  # the word list's per-process copy (its table was just emptied)
     if harness is not None:
         # the previous test's delayed second deletes (core.cache.invalidate) would otherwise
         # fire in this one, on keys that name its rows (ids start over after the TRUNCATE)

@@ -94,3 +94,27 @@ async def test_screen_text_reads_the_configured_word_list(platform: object) -> N
     assert rejected.action == "reject"
     clean = await platform.db.read(screen_text, "first class")  # type: ignore[attr-defined]
     assert clean.action == "allow"
+
+
+async def test_a_direct_write_to_the_word_list_applies_within_its_ttl(
+        platform: object, monkeypatch: object) -> None:
+    """A rule written outside the service (SQL, another worker) reaches this process's copy
+    when the copy expires (RULES_TTL_S); until then the copy answers without a query."""
+    import pytest
+    from sqlalchemy.orm import Session
+
+    from tanvi_social.moderation import filters
+    from tanvi_social.moderation.models import FilterRule
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    db = platform.db  # type: ignore[attr-defined]
+    assert (await db.read(filters.screen_text, "a scam")).action == "allow"
+
+    def add(session: Session) -> None:
+        session.add(FilterRule(pattern="scam", key="scam", action="reject"))
+
+    await db.run(add)  # not through create_filter: the copy is not told
+    assert (await db.read(filters.screen_text, "a scam")).action == "allow"
+    clock = filters.time.monotonic() + filters.RULES_TTL_S + 1
+    monkeypatch.setattr(filters.time, "monotonic", lambda: clock)
+    assert (await db.read(filters.screen_text, "a scam")).action == "reject"

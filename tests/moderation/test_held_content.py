@@ -93,3 +93,25 @@ async def test_spam_heuristics_apply_to_new_posts(client: httpx.AsyncClient,
     assert r.status_code == 429
     assert r.json()["code"] == "spam_rate_limited"
     assert int(r.headers["Retry-After"]) > 0
+
+
+async def test_word_list_changes_apply_to_the_next_post(client: httpx.AsyncClient,
+                                                        factory: Factory) -> None:
+    """Each process keeps a copy of the word list: a rule added or removed through the API
+    applies to the very next post all the same."""
+    author, mod = await factory.user(), await factory.moderator()
+    first = await client.post("/api/content/posts", json={"caption": "Fake fur coat"},
+                              headers=author.headers)
+    assert first.status_code == 201  # the (empty) list is now this process's copy
+    r = await client.post(f"{MOD}/filters", json={"pattern": "fake", "action": "reject"},
+                          headers=mod.headers)
+    assert r.status_code == 201
+    rejected = await client.post("/api/content/posts", json={"caption": "Fake fur again"},
+                                 headers=author.headers)
+    assert rejected.status_code == 422
+    assert rejected.json()["code"] == "content_rejected"
+    assert (await client.delete(f"{MOD}/filters/{r.json()['filter']['id']}",
+                                headers=mod.headers)).status_code == 200
+    again = await client.post("/api/content/posts", json={"caption": "Fake fur again"},
+                              headers=author.headers)
+    assert again.status_code == 201

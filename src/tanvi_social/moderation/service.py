@@ -15,8 +15,8 @@ from tanvi_social.accounts.models import Role, User
 from tanvi_social.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams, Pagination
 from tanvi_social.core.time import as_utc, utcnow
+from tanvi_social.moderation import filters, targets
 from tanvi_social.moderation import queue as queue_ops
-from tanvi_social.moderation import targets
 from tanvi_social.moderation.models import (
     Appeal,
     AuditEntry,
@@ -361,6 +361,7 @@ def create_filter(session: Session, actor_id: int | None, data: FilterCreate) ->
             session.add(rule)
     except IntegrityError:
         raise Conflict("That pattern is already on the list", code="duplicate_filter") from None
+    filters.rules_changed(session)
     audit(session, actor_id=actor_id, action="filter.create", reason=pattern,
           data={"filter_id": rule.id, "action": rule.action})
     return _filter_read(rule)
@@ -374,3 +375,4 @@ def delete_filter(session: Session, actor_id: int, filter_id: int) -> None:
           data={"filter_id": rule.id, "action": rule.action})
     session.delete(rule)
     session.flush()
+    filters.rules_changed(session)
