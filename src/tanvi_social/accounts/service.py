@@ -6,9 +6,9 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,11 +72,16 @@ def find_user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
+_USERS = cast(Table, User.__table__)
+# built once, on the table (a Core statement: no ORM compile step), for every cache miss of a
+# signed-in request
+_AUTH_STATE = select(_USERS.c.id, _USERS.c.username, _USERS.c.role, _USERS.c.is_active,
+                     _USERS.c.token_version, _USERS.c.suspended_until) \
+    .where(_USERS.c.id == bindparam("id"))
+
+
 def auth_state(session: Session, user_id: int) -> AuthState | None:
-    row = session.execute(
-        select(User.id, User.username, User.role, User.is_active, User.token_version,
-               User.suspended_until).where(User.id == user_id)
-    ).first()
+    row = session.execute(_AUTH_STATE, {"id": user_id}).first()
     if row is None:
         return None
     return AuthState(row.id, row.username, row.role, row.is_active, row.token_version,

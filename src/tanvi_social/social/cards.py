@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
@@ -21,16 +21,18 @@ class AuthorCard(BaseModel):
     is_verified: bool = False
 
 
-_COLUMNS = (User.id, User.username, User.is_verified, Profile.display_name, Profile.avatar_url)
+# built once, on the tables (Core statements: no ORM compile step on every execution)
+_U, _P = cast(Table, User.__table__), cast(Table, Profile.__table__)
+_COLUMNS = (_U.c.id, _U.c.username, _U.c.is_verified, _P.c.display_name, _P.c.avatar_url)
 _CARDS = (select(*_COLUMNS)
-          .outerjoin(Profile, Profile.user_id == User.id)
-          .where(User.id.in_(bindparam("ids", expanding=True))))  # built once
+          .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
+          .where(_U.c.id.in_(bindparam("ids", expanding=True))))
 # one author (a post just created, a single card): `=` instead of an expanding IN, whose SQL
 # is re-rendered on every execution; with the profile's visibility (a new post's listing entry
 # needs it, content.list_cache)
-_CARD = (select(*_COLUMNS, Profile.visibility)
-         .outerjoin(Profile, Profile.user_id == User.id)
-         .where(User.id == bindparam("id")))
+_CARD = (select(*_COLUMNS, _P.c.visibility)
+         .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
+         .where(_U.c.id == bindparam("id")))
 
 
 def _card(row: Any) -> AuthorCard:
