@@ -33,6 +33,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, insert, select
 
+from tanvi_social.cli import DEFAULT_LOOP
+
 SECRET = "bench-secret-" + "x" * 40
 
 
@@ -150,7 +152,8 @@ async def run(args: argparse.Namespace) -> int:
     env.pop("TANVI_REDIS_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"], env=env)
+         "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--loop", DEFAULT_LOOP], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:

@@ -9,7 +9,8 @@ caption-only body, the same 500 signed-in users):
   verifies the token, validates the body with the service's `PostCreate` and runs one raw
   `sqlite3` INSERT + commit (the least a create can do here);
 * `ceiling` / `text_posts`: the service itself, embedded mode (SQLite, one uvicorn worker, rate
-  limits off), on `bench/gen_dataset.py`'s data set, as `make bench` runs it.
+  limits off), on `bench/gen_dataset.py`'s data set, as `make bench` runs it; every client
+  signs in once (untimed) right before, so their auth state is cached as in steady use.
 
 The floor bounds what any implementation of the create could reach on this machine with this
 stack (Python, FastAPI, uvicorn, SQLite): the service's create does the floor's work plus
@@ -28,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.run import (
     RESULTS,
@@ -43,6 +46,15 @@ from bench.run import (
 )
 
 
+def warm_auth(url: str, tokens: list[str]) -> None:
+    """Untimed: each client signs in once (`GET /api/auth/me`) right before the service's run,
+    so its auth state is cached as in steady use (it lives 30 s: otherwise the first post of
+    each of the 500 users in every run pays a read the floor does not have)."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for token in tokens:
+            client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,6 +64,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--posts", type=int, default=20000)
     parser.add_argument("--follows", type=int, default=50000)
+    parser.add_argument("--compare-src", type=Path,
+                        help="also run the service from this source tree (another commit's "
+                             "`src`, e.g. from `git worktree add`): `text_posts_compared`")
     args = parser.parse_args()
     wrk = ensure_wrk()
     started = datetime.now(UTC)
@@ -72,15 +87,26 @@ def main() -> None:
         service = Server({**base, "TANVI_DATABASE_URL": url}, 1, workdir / "service.log").start()
         floor = Server({**base, "FLOOR_SECRET": SECRET, "FLOOR_DB": str(workdir / "floor.db")},
                        1, workdir / "floor.log", app="bench.floor_app:app", live="/live").start()
+        posts = lua_for("posts", data, workdir)
         runs = [("floor_ceiling", floor, "/live", None),
                 ("floor_posts", floor, "/posts", lua_for("posts", data, workdir, "/posts")),
                 ("ceiling", service, "/api/health/live", None),
-                ("text_posts", service, "/api/content/posts", lua_for("posts", data, workdir))]
+                ("text_posts", service, "/api/content/posts", posts)]
+        servers = [service, floor]
+        if args.compare_src is not None:
+            compared = Server({**base, "TANVI_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join(
+                [str(args.compare_src.resolve()), base["PYTHONPATH"]])}, 1,
+                workdir / "compared.log").start()
+            servers.append(compared)
+            runs.append(("text_posts_compared", compared, "/api/content/posts", posts))
+            result["compared_src"] = str(args.compare_src)
         try:
             for k in range(args.rounds):
                 figures: dict[str, Any] = {"load_average": [round(x, 2)
                                                             for x in os.getloadavg()]}
                 for name, server, path, script in runs:
+                    if name.startswith("text_posts"):
+                        warm_auth(server.url, data["tokens"])
                     res = run_wrk(wrk, server.url, path, script, args.duration, args.connections)
                     figures[name] = res
                     print(f"round {k + 1}  {name:<14} {res['rps']:>8,.0f} req/s  "
@@ -92,14 +118,19 @@ def main() -> None:
                 figures["text_posts_ratio_to_ceiling"] = round(
                     posts_rps / figures["ceiling"]["rps"], 3)
                 figures["text_posts_ratio_to_floor"] = round(posts_rps / floor_rps, 3)
+                if "text_posts_compared" in figures:
+                    figures["text_posts_vs_compared"] = round(
+                        posts_rps / figures["text_posts_compared"]["rps"], 3)
+                    print(f"round {k + 1}  text posts: this tree "
+                          f"{figures['text_posts_vs_compared']:.2f} × the compared tree")
                 print(f"round {k + 1}  floor posts {figures['floor_ratio_to_floor_ceiling']:.2f}"
                       f" × its ceiling; service text posts "
                       f"{figures['text_posts_ratio_to_ceiling']:.3f} × ceiling, "
                       f"{figures['text_posts_ratio_to_floor']:.2f} × the floor")
                 result["rounds"].append(figures)
         finally:
-            service.stop()
-            floor.stop()
+            for server in servers:
+                server.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = f"floor-{started.strftime('%Y-%m-%dT%H%M')}.json"
     (RESULTS / name).write_text(json.dumps(result, indent=2))

@@ -41,6 +41,8 @@ from typing import Any
 
 import httpx
 
+from tanvi_social.cli import DEFAULT_LOOP, SERVER_LOOPS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -130,8 +132,9 @@ def prepare(url: str, users: int) -> dict[str, Any]:
 # -- server ------------------------------------------------------------------------------------
 class Server:
     def __init__(self, env: dict[str, str], workers: int, log: Path,
-                 app: str = "tanvi_social.asgi:app", live: str = "/api/health/live") -> None:
-        self.app, self.live = app, live
+                 app: str = "tanvi_social.asgi:app", live: str = "/api/health/live",
+                 loop: str = DEFAULT_LOOP) -> None:
+        self.app, self.live, self.loop = app, live, loop
         self.port = _free_port()
         self.env = {**os.environ, **env}
         self.workers = workers
@@ -147,7 +150,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
-             "--no-access-log"],
+             "--no-access-log", "--loop", self.loop],
             env=self.env, stdout=out, stderr=out, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -431,8 +434,9 @@ def run_mode(mode: str, args: argparse.Namespace, wrk: str, workdir: Path) -> di
     dataset = build_dataset(url, args.users, args.posts, args.follows)
     dataset["build_seconds"] = round(time.perf_counter() - t, 1)
     data = prepare(url, args.users)
-    server = Server(env, workers, workdir / f"{mode}.log").start()
-    results: dict[str, Any] = {"workers": workers, "dataset": dataset, "database":
+    server = Server(env, workers, workdir / f"{mode}.log", loop=args.loop).start()
+    results: dict[str, Any] = {"workers": workers, "loop": args.loop, "dataset": dataset,
+                               "database":
                                "sqlite" if mode == "embedded" else "postgresql",
                                "cache": "memory" if mode == "embedded" else "redis"}
     try:
@@ -595,6 +599,8 @@ def main() -> None:
     parser.add_argument("--follows", type=int, default=50000)
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--loop", choices=SERVER_LOOPS, default=DEFAULT_LOOP,
+                        help="the server's event loop (default: as `tanvi-social serve`)")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--doc-from", type=Path, help="rewrite the doc from a stored result only")
     args = parser.parse_args()

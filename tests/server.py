@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tanvi_social.cli import DEFAULT_LOOP
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -36,7 +38,8 @@ class ServerProcess:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning"],
+             "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
+             "--loop", DEFAULT_LOOP],
             env=self.env, stdout=out, stderr=out, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -69,3 +70,25 @@ class TestCli:
     def test_serve_refuses_several_workers_on_sqlite(self, cli_env: str) -> None:
         result = runner.invoke(app, ["serve", "--workers", "2"])
         assert result.exit_code == 2
+
+
+class TestServeLoop:
+    """`serve` runs on asyncio's event loop unless told otherwise (docs/operations.md)."""
+
+    def test_serve_runs_uvicorn_on_the_asyncio_loop(self, cli_env: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+        import uvicorn
+
+        seen: dict[str, Any] = {}
+        monkeypatch.setattr(uvicorn, "run", lambda app_path, **kw: seen.update(kw, app=app_path))
+        result = runner.invoke(app, ["serve", "--port", "5931"])
+        assert result.exit_code == 0, result.output
+        assert (seen["app"], seen["loop"], seen["port"], seen["workers"]) == \
+            ("tanvi_social.asgi:app", "asyncio", 5931, 1)
+        assert runner.invoke(app, ["serve", "--loop", "uvloop"]).exit_code == 0
+        assert seen["loop"] == "uvloop"
+
+    def test_serve_refuses_an_unknown_loop(self, cli_env: str) -> None:
+        result = runner.invoke(app, ["serve", "--loop", "trio"])
+        assert result.exit_code == 2
+        assert "--loop must be one of asyncio, uvloop, auto" in result.output
