@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from sqlalchemy import insert  # noqa: E402
 
 from tanvi_social.accounts.models import User  # noqa: E402
-from tanvi_social.cli import DEFAULT_LOOP  # noqa: E402
 from tanvi_social.content.models import Post  # noqa: E402
 from tanvi_social.core.db import make_sync_engine  # noqa: E402
 from tanvi_social.core.security import hash_password, issue_access_token  # noqa: E402
+from tanvi_social.core.serving import uvicorn_args  # noqa: E402
 from tanvi_social.core.time import utcnow  # noqa: E402
 from tanvi_social.migrations.runner import upgrade  # noqa: E402
 from tanvi_social.social.models import Connection  # noqa: E402
@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
-         "--backlog", "4096", "--loop", DEFAULT_LOOP],
+         "--backlog", "4096", *uvicorn_args()],
         env=env, start_new_session=True)
     streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     try:

@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, insert, select
 
-from tanvi_social.cli import DEFAULT_LOOP
+from tanvi_social.core.serving import uvicorn_args
 
 SECRET = "bench-secret-" + "x" * 40
 
@@ -153,7 +153,7 @@ async def run(args: argparse.Namespace) -> int:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--log-level", "warning",
-         "--loop", DEFAULT_LOOP], env=env)
+         *uvicorn_args()], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:

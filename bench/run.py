@@ -41,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from tanvi_social.cli import DEFAULT_LOOP, SERVER_LOOPS
+from tanvi_social.core.serving import DEFAULT_LOOP, SERVER_LOOPS, uvicorn_args
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -150,7 +150,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
-             "--no-access-log", "--loop", self.loop],
+             "--no-access-log", *uvicorn_args(self.loop)],
             env=self.env, stdout=out, stderr=out, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

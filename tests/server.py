@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tanvi_social.cli import DEFAULT_LOOP
+from tanvi_social.core.serving import uvicorn_args
 
 
 def free_port() -> int:
@@ -39,7 +39,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
-             "--loop", DEFAULT_LOOP],
+             *uvicorn_args()],
             env=self.env, stdout=out, stderr=out, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

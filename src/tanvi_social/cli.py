@@ -8,16 +8,11 @@ from typing import Annotated
 import typer
 
 from tanvi_social import __version__
+from tanvi_social.core.serving import DEFAULT_LOOP, HTTP_PROTOCOL, SERVER_LOOPS
 
 app = typer.Typer(help="Tanvi Social: the social backbone of Tanvi Vanity AI.",
                   no_args_is_help=True)
 
-# The event loop the server runs on. asyncio's own loop, not uvloop (uvicorn's "auto" when uvloop
-# is installed): with the process busy, uvloop let some connections wait seconds while others were
-# served (`make bench`'s mixed workload: p99 1.6–2.0 s on uvloop, 0.19–0.20 s on asyncio, at the
-# same throughput; docs/benchmarks.md, "The event loop").
-SERVER_LOOPS = ("asyncio", "uvloop", "auto")
-DEFAULT_LOOP = "asyncio"
 
 
 @app.command()
@@ -27,7 +22,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (needs PostgreSQL)")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
     loop: Annotated[str, typer.Option(
-        help="Event loop: asyncio (default), uvloop or auto (see docs/operations.md)")]
+        help="Event loop: asyncio (default), uvloop or auto (core/serving.py)")]
     = DEFAULT_LOOP,
 ) -> None:
     """Serve the API and the web client."""
@@ -47,7 +42,7 @@ def serve(
         settings.signing_key()  # create var/secret_key once, before the workers race for it
     uvicorn.run("tanvi_social.asgi:app", host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False, proxy_headers=False,
-                server_header=False, loop=loop)
+                server_header=False, loop=loop, http=HTTP_PROTOCOL)
 
 
 @app.command()

@@ -85,6 +85,7 @@ class TestServeLoop:
         assert result.exit_code == 0, result.output
         assert (seen["app"], seen["loop"], seen["port"], seen["workers"]) == \
             ("tanvi_social.asgi:app", "asyncio", 5931, 1)
+        assert seen["http"] == "tanvi_social.core.serving:NoDelayHttpToolsProtocol"
         assert runner.invoke(app, ["serve", "--loop", "uvloop"]).exit_code == 0
         assert seen["loop"] == "uvloop"
 
