@@ -10,8 +10,9 @@ What it does (nothing is simulated inside the server):
    open → memory per connection;
 3. this process opens N raw SSE connections (Bearer auth) and waits for `stream.ready` on each;
 4. each broadcast inserts a post by the author and publishes its `post.created` event on the Redis
-   `events` channel exactly as another worker would; every connection records when the event
-   arrives → delivery latency p50 / p99 / max over all connections and broadcasts.
+   events channel (`core/pubsub.py`: `tanvi:<db>:ps:events`) exactly as another worker would;
+   every connection records when the event arrives → delivery latency p50 / p99 / max over all
+   connections and broadcasts.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from sqlalchemy import insert  # noqa: E402
 from tanvi_social.accounts.models import User  # noqa: E402
 from tanvi_social.content.models import Post  # noqa: E402
 from tanvi_social.core.db import make_sync_engine  # noqa: E402
+from tanvi_social.core.pubsub import EVENTS_CHANNEL, channel_prefix  # noqa: E402
 from tanvi_social.core.security import hash_password, issue_access_token  # noqa: E402
-from tanvi_social.core.serving import uvicorn_args  # noqa: E402
+from tanvi_social.core.serving import DEFAULT_LOOP, SERVER_LOOPS, uvicorn_args  # noqa: E402
 from tanvi_social.core.time import utcnow  # noqa: E402
 from tanvi_social.migrations.runner import upgrade  # noqa: E402
 from tanvi_social.social.models import Connection  # noqa: E402
@@ -117,7 +119,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tanvi_social.asgi:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log",
-         "--backlog", "4096", *uvicorn_args()],
+         "--backlog", "4096", *uvicorn_args(args.loop)],
         env=env, start_new_session=True)
     streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     try:
@@ -149,7 +151,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             await asyncio.sleep(0.2)
             post_id = new_post(db_url, author, b)
             sent = time.perf_counter()
-            r.publish("tanvi:ps:events", orjson.dumps({
+            r.publish(channel_prefix(r) + EVENTS_CHANNEL, orjson.dumps({
                 "name": "post.created", "post_id": post_id, "author_id": author,
                 "visibility": "public"}))
             await asyncio.wait_for(asyncio.gather(*waiters), timeout=120)
@@ -190,6 +192,8 @@ def main() -> None:
     parser.add_argument("--broadcasts", type=int, default=5)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--loop", choices=SERVER_LOOPS, default=DEFAULT_LOOP,
+                        help="the server's event loop (default: as `tanvi-social serve`)")
     parser.add_argument("--redis-url", default=os.environ.get("TANVI_BENCH_REDIS_URL",
                                                               "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.factories import Factory
@@ -9,18 +11,25 @@ from tests.factories import Factory
 MOD = "/api/moderation"
 
 
+async def add_filter(client: httpx.AsyncClient, mod: Any, pattern: str, action: str) -> int:
+    r = await client.post(f"{MOD}/filters", json={"pattern": pattern, "action": action},
+                          headers=mod.headers)
+    assert r.status_code == 201
+    return int(r.json()["filter"]["id"])
+
+
+async def post(client: httpx.AsyncClient, author: Any, caption: str) -> httpx.Response:
+    return await client.post("/api/content/posts", json={"caption": caption},
+                             headers=author.headers)
+
+
 async def test_filtered_caption_is_held_until_approved(client: httpx.AsyncClient,
                                                        factory: Factory) -> None:
     author, viewer, mod = await factory.user(), await factory.user(), await factory.moderator()
-    r = await client.post(f"{MOD}/filters", json={"pattern": "knockoff", "action": "hold"},
-                          headers=mod.headers)
-    assert r.status_code == 201
-    r = await client.post(f"{MOD}/filters", json={"pattern": "replica", "action": "reject"},
-                          headers=mod.headers)
-    assert r.status_code == 201
+    await add_filter(client, mod, "knockoff", "hold")
+    await add_filter(client, mod, "replica", "reject")
 
-    rejected = await client.post("/api/content/posts", json={"caption": "Best R3PLICA bags"},
-                                 headers=author.headers)
+    rejected = await post(client, author, "Best R3PLICA bags")
     assert rejected.status_code == 422
 
     clean = await client.post("/api/content/posts", json={"caption": "Knockout look"},
@@ -100,18 +109,11 @@ async def test_word_list_changes_apply_to_the_next_post(client: httpx.AsyncClien
     """Each process keeps a copy of the word list: a rule added or removed through the API
     applies to the very next post all the same."""
     author, mod = await factory.user(), await factory.moderator()
-    first = await client.post("/api/content/posts", json={"caption": "Fake fur coat"},
-                              headers=author.headers)
+    first = await post(client, author, "Fake fur coat")
     assert first.status_code == 201  # the (empty) list is now this process's copy
-    r = await client.post(f"{MOD}/filters", json={"pattern": "fake", "action": "reject"},
-                          headers=mod.headers)
-    assert r.status_code == 201
-    rejected = await client.post("/api/content/posts", json={"caption": "Fake fur again"},
-                                 headers=author.headers)
+    rule = await add_filter(client, mod, "fake", "reject")
+    rejected = await post(client, author, "Fake fur again")
     assert rejected.status_code == 422
     assert rejected.json()["code"] == "content_rejected"
-    assert (await client.delete(f"{MOD}/filters/{r.json()['filter']['id']}",
-                                headers=mod.headers)).status_code == 200
-    again = await client.post("/api/content/posts", json={"caption": "Fake fur again"},
-                              headers=author.headers)
-    assert again.status_code == 201
+    assert (await client.delete(f"{MOD}/filters/{rule}", headers=mod.headers)).status_code == 200
+    assert (await post(client, author, "Fake fur again")).status_code == 201
