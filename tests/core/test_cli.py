@@ -11,6 +11,7 @@ from tanvi_social import __version__
 from tanvi_social.accounts.models import User
 from tanvi_social.cli import app
 from tanvi_social.core.db import Database
+from tanvi_social.core.serving import uvicorn_args
 from tanvi_social.settings import get_settings
 
 runner = CliRunner()
@@ -86,6 +87,10 @@ class TestServeLoop:
         assert (seen["app"], seen["loop"], seen["port"], seen["workers"]) == \
             ("tanvi_social.asgi:app", "asyncio", 5931, 1)
         assert seen["http"] == "tanvi_social.core.serving:NoDelayHttpToolsProtocol"
+        # the benches and the end-to-end test server start uvicorn with the same options
+        assert uvicorn_args() == ["--loop", seen["loop"], "--http", seen["http"],
+                                  "--no-proxy-headers"]
+        assert seen["proxy_headers"] is False
         assert runner.invoke(app, ["serve", "--loop", "uvloop"]).exit_code == 0
         assert seen["loop"] == "uvloop"
 

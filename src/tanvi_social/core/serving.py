@@ -45,5 +45,6 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
 
 
 def uvicorn_args(loop: str = DEFAULT_LOOP) -> list[str]:
-    """The `python -m uvicorn` options that serve the app as `tanvi-social serve` does."""
-    return ["--loop", loop, "--http", HTTP_PROTOCOL]
+    """The `python -m uvicorn` options that serve the app as `tanvi-social serve` does (its
+    `proxy_headers=False` included: the client address is the connection's peer)."""
+    return ["--loop", loop, "--http", HTTP_PROTOCOL, "--no-proxy-headers"]
