@@ -33,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.run import (
+    DEFAULT_LOOP,
     RESULTS,
     ROOT,
     SECRET,
@@ -94,9 +95,14 @@ def main() -> None:
                 ("text_posts", service, "/api/content/posts", posts)]
         servers = [service, floor]
         if args.compare_src is not None:
+            # a tree from before core/http_protocol.py cannot load that protocol: it gets
+            # uvicorn's own; with one worker uvicorn binds the socket itself and asyncio turns
+            # Nagle off on its connections anyway (core/serving.py)
+            older = not (args.compare_src / "tanvi_social" / "core" / "http_protocol.py").exists()
             compared = Server({**base, "TANVI_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join(
                 [str(args.compare_src.resolve()), base["PYTHONPATH"]])}, 1,
-                workdir / "compared.log").start()
+                workdir / "compared.log",
+                options=["--loop", DEFAULT_LOOP, "--no-proxy-headers"] if older else None).start()
             servers.append(compared)
             runs.append(("text_posts_compared", compared, "/api/content/posts", posts))
             result["compared_src"] = str(args.compare_src)

@@ -133,8 +133,9 @@ def prepare(url: str, users: int) -> dict[str, Any]:
 class Server:
     def __init__(self, env: dict[str, str], workers: int, log: Path,
                  app: str = "tanvi_social.asgi:app", live: str = "/api/health/live",
-                 loop: str = DEFAULT_LOOP) -> None:
-        self.app, self.live, self.loop = app, live, loop
+                 loop: str = DEFAULT_LOOP, options: list[str] | None = None) -> None:
+        self.app, self.live = app, live
+        self.options = uvicorn_args(loop) if options is None else options
         self.port = _free_port()
         self.env = {**os.environ, **env}
         self.workers = workers
@@ -150,7 +151,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
-             "--no-access-log", *uvicorn_args(self.loop)],
+             "--no-access-log", *self.options],
             env=self.env, stdout=out, stderr=out, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

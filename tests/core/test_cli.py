@@ -86,7 +86,7 @@ class TestServeLoop:
         assert result.exit_code == 0, result.output
         assert (seen["app"], seen["loop"], seen["port"], seen["workers"]) == \
             ("tanvi_social.asgi:app", "asyncio", 5931, 1)
-        assert seen["http"] == "tanvi_social.core.serving:NoDelayHttpToolsProtocol"
+        assert seen["http"] == "tanvi_social.core.http_protocol:NoDelayHttpToolsProtocol"
         # the benches and the end-to-end test server start uvicorn with the same options
         assert uvicorn_args() == ["--loop", seen["loop"], "--http", seen["http"],
                                   "--no-proxy-headers"]

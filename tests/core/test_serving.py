@@ -1,4 +1,4 @@
-"""The server's HTTP protocol: Nagle's algorithm off on every connection (core/serving.py)."""
+"""The server's HTTP protocol: Nagle's algorithm off on every connection (core/http_protocol.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from tanvi_social.core.serving import NoDelayHttpToolsProtocol, set_nodelay
+from tanvi_social.core.http_protocol import NoDelayHttpToolsProtocol, set_nodelay
 
 
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import pytest
 
 from tanvi_social.moderation.filters import match_rules
@@ -115,6 +118,82 @@ async def test_a_direct_write_to_the_word_list_applies_within_its_ttl(
 
     await db.run(add)  # not through create_filter: the copy is not told
     assert (await db.read(filters.screen_text, "a scam")).action == "allow"
-    clock = filters.time.monotonic() + filters.RULES_TTL_S + 1
-    monkeypatch.setattr(filters.time, "monotonic", lambda: clock)
+    later = filters._clock() + filters.RULES_TTL_S + 1
+    monkeypatch.setattr(filters, "_clock", lambda: later)
     assert (await db.read(filters.screen_text, "a scam")).action == "reject"
+
+
+def _sessions(platform: Any) -> Any:
+    """Plain sessions on the test database (its sync engine: both passes have one)."""
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(platform.db.sync_engine)
+
+
+async def test_a_read_overlapping_a_rule_change_does_not_keep_the_old_list(
+        platform: Any) -> None:
+    """Another unit of work adds a rule while this one's read is running: what the read saw
+    (the old list) is its answer, but it is not kept as the copy."""
+    from sqlalchemy import event
+
+    from tanvi_social.moderation import filters
+    from tanvi_social.moderation.models import FilterRule
+
+    sessions = _sessions(platform)
+    engine = platform.db.sync_engine
+    fired: list[bool] = []
+
+    def change_meanwhile(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if fired or "moderation_filters" not in statement:
+            return
+        fired.append(True)
+        with sessions() as other:
+            other.add(FilterRule(pattern="scam", key="scam", action="reject"))
+            other.flush()
+            filters.rules_changed(other)
+            other.commit()
+
+    event.listen(engine, "after_cursor_execute", change_meanwhile)
+    try:
+        with sessions() as s:
+            assert filters.rules_for(s) == []
+    finally:
+        event.remove(engine, "after_cursor_execute", change_meanwhile)
+    assert fired == [True]
+    with sessions() as s:
+        assert filters.rules_for(s) == [("scam", "reject")]
+
+
+async def test_a_read_between_a_change_and_its_commit_is_dropped_at_commit(
+        platform: Any) -> None:
+    from tanvi_social.moderation import filters
+    from tanvi_social.moderation.models import FilterRule
+
+    sessions = _sessions(platform)
+    with sessions() as writer:
+        writer.add(FilterRule(pattern="scam", key="scam", action="reject"))
+        writer.flush()
+        filters.rules_changed(writer)
+        with sessions() as reader:  # cannot see the uncommitted rule; keeps the old list
+            assert filters.rules_for(reader) == []
+        writer.commit()
+    with sessions() as s:
+        assert filters.rules_for(s) == [("scam", "reject")]
+
+
+async def test_a_savepoint_ending_does_not_let_uncommitted_rules_become_the_copy(
+        platform: Any) -> None:
+    from tanvi_social.moderation import filters
+    from tanvi_social.moderation.models import FilterRule
+
+    sessions = _sessions(platform)
+    with sessions() as s:
+        s.add(FilterRule(pattern="fake", key="fake", action="reject"))
+        s.flush()
+        filters.rules_changed(s)
+        with contextlib.suppress(RuntimeError), s.begin_nested():
+            raise RuntimeError("a later step of the unit of work fails")
+        assert filters.rules_for(s) == [("fake", "reject")]  # its own, uncommitted
+        s.rollback()
+    with sessions() as s:
+        assert filters.rules_for(s) == []

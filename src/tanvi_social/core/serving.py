@@ -9,39 +9,16 @@ benches and the end-to-end test server all use these, so what is measured is wha
   connection. asyncio's loop does that itself only for sockets created with
   `proto=IPPROTO_TCP`; the listening socket uvicorn opens for several workers has `proto=0`,
   so every response's second write waited for the client's delayed ACK (~40 ms per request:
-  2 workers served 710 req/s where one served 1,980). uvloop sets it on every TCP socket.
+  two workers served 707 req/s at the ceiling, 3,249 with it; docs/benchmarks.md). uvloop sets
+  it on every TCP socket. The protocol is `core/http_protocol.py` (this module imports no
+  uvicorn, so the CLI's other commands do not load the server).
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
-
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
 SERVER_LOOPS = ("asyncio", "uvloop", "auto")
 DEFAULT_LOOP = "asyncio"
-HTTP_PROTOCOL = "tanvi_social.core.serving:NoDelayHttpToolsProtocol"
-
-
-def set_nodelay(transport: asyncio.BaseTransport) -> bool:
-    """TCP_NODELAY on the transport's socket; False when it has none or it is not TCP."""
-    sock = transport.get_extra_info("socket")
-    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
-        return False
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except OSError:
-        return False
-    return True
-
-
-class NoDelayHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with Nagle's algorithm off on each connection."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        set_nodelay(transport)
-        super().connection_made(transport)
+HTTP_PROTOCOL = "tanvi_social.core.http_protocol:NoDelayHttpToolsProtocol"
 
 
 def uvicorn_args(loop: str = DEFAULT_LOOP) -> list[str]:

@@ -10,7 +10,6 @@ accent- and look-alike-insensitive and tolerates l33t, repeated letters and sepa
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -57,37 +56,47 @@ _RULES = select(FilterRule.pattern, FilterRule.action).order_by(FilterRule.id)  
 
 # The word list is read for every post, comment and message, and changes a few times a day: each
 # process keeps a copy per database for RULES_TTL_S. A change made through this process
-# (`create_filter`, `delete_filter`) drops the copy when its unit of work commits, so it applies
-# at once here (embedded mode: the only process); another worker of a PostgreSQL deployment
-# applies it within RULES_TTL_S (docs/moderation.md).
+# (`create_filter`, `delete_filter`) drops the copy at once and again when its unit of work ends,
+# so it applies to the next text here (embedded mode: the only process); another worker of a
+# PostgreSQL deployment applies it within RULES_TTL_S (docs/moderation.md).
 RULES_TTL_S = 10.0
-_copies: weakref.WeakKeyDictionary[Engine, tuple[float, list[tuple[str, str]]]] = \
-    weakref.WeakKeyDictionary()
+_clock = time.monotonic
+# per database (`_key`): (expires, rules); and a generation per database, moved by every drop,
+# so a read that was running while a change happened does not store the list it read
+_copies: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+_generations: dict[str, int] = {}
 _CHANGED = "filter_rules_changed"
 
 
-def _engine(session: Session) -> Engine | None:
+def _key(session: Session) -> str | None:
+    """The database the session reads, whichever engine (async or sync driver) it goes through."""
     bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+    engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+    if engine is None:
+        return None
+    url = engine.url
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
 def rules_for(session: Session) -> list[tuple[str, str]]:
     """The word list as `(pattern, action)`, from this process's copy when it is fresh."""
-    engine = _engine(session)
-    copy = _copies.get(engine) if engine is not None else None
-    now = time.monotonic()
-    if copy is not None and copy[0] > now and not session.info.get(_CHANGED):
+    key = _key(session)
+    changed = bool(session.info.get(_CHANGED))
+    now = _clock()
+    copy = _copies.get(key) if key is not None else None
+    if copy is not None and copy[0] > now and not changed:
         return copy[1]
+    generation = _generations.get(key, 0) if key is not None else 0
     rules = [(r.pattern, r.action) for r in session.execute(_RULES)]
-    if engine is not None and not session.info.get(_CHANGED):
-        _copies[engine] = (now + RULES_TTL_S, rules)
+    if key is not None and not changed and _generations.get(key, 0) == generation:
+        _copies[key] = (now + RULES_TTL_S, rules)
     return rules
 
 
 def rules_changed(session: Session) -> None:
-    """Call when the unit of work adds or removes a rule: the copy is dropped now (so nothing
-    in this unit of work reads it) and again when it commits (so no read that ran meanwhile,
-    still seeing the old list, keeps it)."""
+    """Call when the unit of work adds or removes a rule: the copy is dropped now, nothing in
+    this unit of work stores one, and it is dropped again when the unit of work ends (so no read
+    that ran meanwhile, still seeing the old list, keeps it)."""
     session.info[_CHANGED] = True
     _forget(session)
 
@@ -95,23 +104,23 @@ def rules_changed(session: Session) -> None:
 def forget_copies() -> None:
     """Drop every copy (after a write to the word list outside the service: tests, SQL)."""
     _copies.clear()
+    for key in list(_generations):
+        _generations[key] += 1
 
 
 def _forget(session: Session) -> None:
-    engine = _engine(session)
-    if engine is not None:
-        _copies.pop(engine, None)
+    key = _key(session)
+    if key is not None:
+        _copies.pop(key, None)
+        _generations[key] = _generations.get(key, 0) + 1
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    # the unit of work's own transaction, not a savepoint inside it: its rules may still be
+    # uncommitted while a savepoint ends
+    if transaction.parent is None and session.info.pop(_CHANGED, False):
         _forget(session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Any) -> None:
-    session.info.pop(_CHANGED, None)
 
 
 def screen_text(session: Session, text: str | None) -> FilterDecision:
