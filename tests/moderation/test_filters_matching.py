@@ -130,6 +130,16 @@ def _sessions(platform: Any) -> Any:
     return sessionmaker(platform.db.sync_engine)
 
 
+def _stage_rule(session: Any, pattern: str) -> None:
+    """Add a reject rule in `session`'s unit of work, as `create_filter` does (not committed)."""
+    from tanvi_social.moderation import filters
+    from tanvi_social.moderation.models import FilterRule
+
+    session.add(FilterRule(pattern=pattern, key=pattern, action="reject"))
+    session.flush()
+    filters.rules_changed(session)
+
+
 async def test_a_read_overlapping_a_rule_change_does_not_keep_the_old_list(
         platform: Any) -> None:
     """Another unit of work adds a rule while this one's read is running: what the read saw
@@ -137,7 +147,6 @@ async def test_a_read_overlapping_a_rule_change_does_not_keep_the_old_list(
     from sqlalchemy import event
 
     from tanvi_social.moderation import filters
-    from tanvi_social.moderation.models import FilterRule
 
     sessions = _sessions(platform)
     engine = platform.db.sync_engine
@@ -148,9 +157,7 @@ async def test_a_read_overlapping_a_rule_change_does_not_keep_the_old_list(
             return
         fired.append(True)
         with sessions() as other:
-            other.add(FilterRule(pattern="scam", key="scam", action="reject"))
-            other.flush()
-            filters.rules_changed(other)
+            _stage_rule(other, "scam")
             other.commit()
 
     event.listen(engine, "after_cursor_execute", change_meanwhile)
@@ -167,13 +174,10 @@ async def test_a_read_overlapping_a_rule_change_does_not_keep_the_old_list(
 async def test_a_read_between_a_change_and_its_commit_is_dropped_at_commit(
         platform: Any) -> None:
     from tanvi_social.moderation import filters
-    from tanvi_social.moderation.models import FilterRule
 
     sessions = _sessions(platform)
     with sessions() as writer:
-        writer.add(FilterRule(pattern="scam", key="scam", action="reject"))
-        writer.flush()
-        filters.rules_changed(writer)
+        _stage_rule(writer, "scam")
         with sessions() as reader:  # cannot see the uncommitted rule; keeps the old list
             assert filters.rules_for(reader) == []
         writer.commit()
@@ -184,13 +188,10 @@ async def test_a_read_between_a_change_and_its_commit_is_dropped_at_commit(
 async def test_a_savepoint_ending_does_not_let_uncommitted_rules_become_the_copy(
         platform: Any) -> None:
     from tanvi_social.moderation import filters
-    from tanvi_social.moderation.models import FilterRule
 
     sessions = _sessions(platform)
     with sessions() as s:
-        s.add(FilterRule(pattern="fake", key="fake", action="reject"))
-        s.flush()
-        filters.rules_changed(s)
+        _stage_rule(s, "fake")
         with contextlib.suppress(RuntimeError), s.begin_nested():
             raise RuntimeError("a later step of the unit of work fails")
         assert filters.rules_for(s) == [("fake", "reject")]  # its own, uncommitted
