@@ -14,7 +14,6 @@ app = typer.Typer(help="Tanvi Social: the social backbone of Tanvi Vanity AI.",
                   no_args_is_help=True)
 
 
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",

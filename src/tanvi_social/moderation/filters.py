@@ -10,6 +10,7 @@ accent- and look-alike-insensitive and tolerates l33t, repeated letters and sepa
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -68,14 +69,21 @@ _generations: dict[str, int] = {}
 _CHANGED = "filter_rules_changed"
 
 
+_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()  # engine → _key
+
+
 def _key(session: Session) -> str | None:
     """The database the session reads, whichever engine (async or sync driver) it goes through."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
     if engine is None:
         return None
-    url = engine.url
-    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    key = _keys.get(engine)
+    if key is None:
+        url = engine.url
+        key = _keys[engine] = url.set(drivername=url.get_backend_name()).render_as_string(
+            hide_password=True)
+    return key
 
 
 def rules_for(session: Session) -> list[tuple[str, str]]:
