@@ -10,7 +10,10 @@ caption-only body, the same 500 signed-in users):
   `sqlite3` INSERT + commit (the least a create can do here);
 * `ceiling` / `text_posts`: the service itself, embedded mode (SQLite, one uvicorn worker, rate
   limits off), on `bench/gen_dataset.py`'s data set, as `make bench` runs it; every client
-  signs in once (untimed) right before, so their auth state is cached as in steady use.
+  signs in once (untimed) right before, so their auth state is cached as in steady use;
+* `stack_posts`: the same server's `POST /api/bench/posts` (`bench/stack_floor_app.py`: the
+  service plus one route with the create's own dependencies and body model, whose body is the
+  floor's single INSERT): what the service's request path costs before the create does anything.
 
 The floor bounds what any implementation of the create could reach on this machine with this
 stack (Python, FastAPI, uvicorn, SQLite): the service's create does the floor's work plus
@@ -85,13 +88,17 @@ def main() -> None:
                 "TANVI_ENV": "prod", "TANVI_VAR_DIR": str(workdir / "var"),
                 "TANVI_MEDIA_DIR": str(workdir / "media"), "TANVI_JOBS_SCHEDULER_ENABLED": "false",
                 "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-        service = Server({**base, "TANVI_DATABASE_URL": url}, 1, workdir / "service.log").start()
+        # the service plus `POST /api/bench/posts` (bench/stack_floor_app.py)
+        service = Server({**base, "TANVI_DATABASE_URL": url, "FLOOR_DB": str(workdir / "stack.db")},
+                         1, workdir / "service.log", app="bench.stack_floor_app:app").start()
         floor = Server({**base, "FLOOR_SECRET": SECRET, "FLOOR_DB": str(workdir / "floor.db")},
                        1, workdir / "floor.log", app="bench.floor_app:app", live="/live").start()
         posts = lua_for("posts", data, workdir)
         runs = [("floor_ceiling", floor, "/live", None),
                 ("floor_posts", floor, "/posts", lua_for("posts", data, workdir, "/posts")),
                 ("ceiling", service, "/api/health/live", None),
+                ("stack_posts", service, "/api/bench/posts",
+                 lua_for("posts", data, workdir, "/api/bench/posts")),
                 ("text_posts", service, "/api/content/posts", posts)]
         servers = [service, floor]
         if args.compare_src is not None:
@@ -111,7 +118,7 @@ def main() -> None:
                 figures: dict[str, Any] = {"load_average": [round(x, 2)
                                                             for x in os.getloadavg()]}
                 for name, server, path, script in runs:
-                    if name.startswith("text_posts"):
+                    if name.startswith(("text_posts", "stack_posts")):
                         warm_auth(server.url, data["tokens"])
                     res = run_wrk(wrk, server.url, path, script, args.duration, args.connections)
                     figures[name] = res
@@ -124,6 +131,8 @@ def main() -> None:
                 figures["text_posts_ratio_to_ceiling"] = round(
                     posts_rps / figures["ceiling"]["rps"], 3)
                 figures["text_posts_ratio_to_floor"] = round(posts_rps / floor_rps, 3)
+                figures["stack_posts_ratio_to_floor"] = round(
+                    figures["stack_posts"]["rps"] / floor_rps, 3)
                 if "text_posts_compared" in figures:
                     figures["text_posts_vs_compared"] = round(
                         posts_rps / figures["text_posts_compared"]["rps"], 3)
@@ -132,7 +141,9 @@ def main() -> None:
                 print(f"round {k + 1}  floor posts {figures['floor_ratio_to_floor_ceiling']:.2f}"
                       f" × its ceiling; service text posts "
                       f"{figures['text_posts_ratio_to_ceiling']:.3f} × ceiling, "
-                      f"{figures['text_posts_ratio_to_floor']:.2f} × the floor")
+                      f"{figures['text_posts_ratio_to_floor']:.2f} × the floor; the service's "
+                      f"request path around the floor's INSERT "
+                      f"{figures['stack_posts_ratio_to_floor']:.2f} × the floor")
                 result["rounds"].append(figures)
         finally:
             for server in servers:

@@ -1,0 +1,50 @@
+"""The service's own request path around the floor's create: what our stack costs before the
+create does anything of its own (`bench/bench_write_floor.py` measures it beside the floor).
+
+The whole service (`create_app()`: every router, the middleware stack, the route guard, the
+error handlers) plus one route, `POST /api/bench/posts`, declared like `POST
+/api/content/posts`: the same dependencies (the write rate limit, `WriterUser` with its cached
+auth state and revocation check, `PlatformDep`) and the same `PostCreate` body. Its body is
+`bench/floor_app.py`'s: ONE raw `sqlite3` INSERT and a commit on the event loop, and 201 with the
+new id as orjson bytes. Everything the real create does beyond that is absent.
+
+    FLOOR_DB=/tmp/floor.db TANVI_DATABASE_URL=... uvicorn bench.stack_floor_app:app
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+
+import orjson
+from fastapi import APIRouter, Response
+
+from tanvi_social.accounts.deps import WriterUser
+from tanvi_social.app import create_app
+from tanvi_social.content.router import writes
+from tanvi_social.content.schemas import PostCreate
+from tanvi_social.core.deps import PlatformDep
+
+db = sqlite3.connect(os.environ["FLOOR_DB"], isolation_level=None, check_same_thread=False)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA synchronous=NORMAL")
+db.execute("CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
+           " caption TEXT NOT NULL, visibility TEXT NOT NULL, created_at REAL NOT NULL)")
+
+router = APIRouter(prefix="/api/bench")
+
+
+@router.post("/posts", status_code=201, dependencies=writes)
+async def create(body: PostCreate, user: WriterUser, platform: PlatformDep) -> Response:
+    db.execute("BEGIN")
+    cur = db.execute("INSERT INTO posts (user_id, caption, visibility, created_at) "
+                     "VALUES (?, ?, ?, ?)",
+                     (user.user_id, body.caption or "", body.visibility, time.time()))
+    db.execute("COMMIT")
+    return Response(orjson.dumps({"post": {"id": cur.lastrowid, "caption": body.caption}}),
+                    status_code=201, media_type="application/json")
+
+
+app = create_app()
+app.include_router(router)
