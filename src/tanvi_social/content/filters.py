@@ -25,15 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, true
+from sqlalchemy import ColumnElement, Table, and_, delete, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from tanvi_social.content import analysis
 from tanvi_social.content.models import Post, PostFacet, PostMedia
 from tanvi_social.content.schemas import Formality, Season
+from tanvi_social.core.db import execute_write
 from tanvi_social.core.errors import ValidationFailed
 from tanvi_social.media.models import MediaTag
 
@@ -248,6 +249,9 @@ _FIELDS = (Post.id, Post.repost_of_id, Post.occasion, Post.season, Post.formalit
            Post.outfit_items, Post.style_tags, Post.hashtags)
 
 
+_INSERT_FACETS = insert(cast(Table, PostFacet.__table__))  # built once (execute_write's key)
+
+
 def _store(session: Session, posts: Sequence[Any], *, new: bool = False,
            media_ids: Sequence[int] | None = None) -> dict[int, frozenset[str]]:
     """Replace the stored values of these posts (Post objects or rows of `_FIELDS`; Core
@@ -271,7 +275,7 @@ def _store(session: Session, posts: Sequence[Any], *, new: bool = False,
         hashtags=p.hashtags or [], garment_tags=tags.get(p.id, []))) for p in originals}
     rows = [{"post_id": pid, "facet": f} for pid, facets in values.items() for f in sorted(facets)]
     if rows:
-        session.execute(insert(PostFacet), rows)
+        execute_write(session, _INSERT_FACETS, rows)
     return values
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import html
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -17,6 +16,7 @@ from tanvi_social.content import (
     challenges,
     collections,
     comments,
+    create_batch,
     discovery,
     engagement,
     list_cache,
@@ -146,13 +146,8 @@ async def create_post(body: PostCreate, user: WriterUser, platform: PlatformDep)
     `remix_of` recreates a look: the original must be visible to you (else 404) and its
     `remix_policy` must let you (else 403 `remix_not_allowed` / `remix_followers_only`).
     """
-    started = time.monotonic()
-    with list_cache.creating():  # the listing's window takes the post after its card
-        created = await platform.db.run(service.create_post_listed, user.user_id, body,
-                                        base(platform),
-                                        rate_limits=platform.settings.rate_limits_enabled)
-    await list_cache.created(platform, created, started)
-    post = created.post
+    # with the creates that arrive together: one unit of work, one commit (content/create_batch.py)
+    post = (await create_batch.batcher(platform).create(user.user_id, body)).post
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 

@@ -49,8 +49,17 @@ from tanvi_social.content.schemas import (
     PostUpdate,
     ViewerState,
 )
-from tanvi_social.core.db import UTCDateTime, record_event
+from tanvi_social.core.db import (
+    UTCDateTime,
+    deferred_rows,
+    deferred_writes,
+    drop_held_since,
+    execute_write,
+    held_counts,
+    record_event,
+)
 from tanvi_social.core.errors import (
+    AppError,
     Forbidden,
     InvalidState,
     NotFound,
@@ -63,7 +72,7 @@ from tanvi_social.media import service as media_service
 from tanvi_social.media.schemas import MediaRead
 from tanvi_social.social import graph
 from tanvi_social.social.activities import record_activity
-from tanvi_social.social.cards import AuthorCard, author_card_and_visibility, author_cards
+from tanvi_social.social.cards import AuthorCard, author_cards, author_cards_and_visibility
 from tanvi_social.social.counters import adjust_posts_count
 from tanvi_social.social.notifications import notify
 
@@ -274,28 +283,59 @@ def _usage_sql(n_tags: int, exclude: bool = True) -> Any:
 
 
 def tag_usage(session: Session, tags: Iterable[str], exclude_post_id: int | None,
-              now: datetime | None = None) -> dict[str, analysis.TagUsage]:
+              now: datetime | None = None, *,
+              counted: dict[str, analysis.TagUsage] | None = None) -> dict[str, analysis.TagUsage]:
     """Distinct other posts per tag in the recent window and in the baseline window before it.
 
     One round trip; each (tag, window) count reads at most TREND_COUNT_CAP index entries.
+    `counted`: `count_tags`'s answer for (at least) these tags, read earlier in this unit of
+    work (a batch of creates reads its tags once). Posts of this unit of work whose hashtags
+    are still held (`deferred_writes`) count in the recent window too.
     """
     tags = sorted(set(tags))[:12]
     if not tags:
         return {}
     now = now or utcnow()
+    if counted is None:
+        counted = count_tags(session, tags, exclude_post_id, now)
     recent_start = now - timedelta(days=analysis.TREND_RECENT_DAYS)
-    params: dict[str, Any] = {
-        "rs": recent_start, "bs": recent_start - timedelta(days=analysis.TREND_BASELINE_DAYS),
-        # the recent window includes `now` itself
-        "now": now + timedelta(microseconds=1),
-        **{f"t{i}": tag for i, tag in enumerate(tags)}}
-    if exclude_post_id is not None:
-        params["ex"] = exclude_post_id
+    held = [r["tag"] for r in deferred_rows(session, _INSERT_HASHTAGS)
+            if r["created_at"] >= recent_start]
     out: dict[str, analysis.TagUsage] = {}
-    for i, recent, baseline in session.execute(
-            _usage_sql(len(tags), exclude_post_id is not None), params):
+    for tag in tags:
+        stored = counted.get(tag)
+        recent = stored.recent if stored is not None else 0
+        recent = min(TREND_COUNT_CAP, recent + held.count(tag))
+        baseline = stored.baseline if stored is not None else 0
         if recent or baseline:
-            out[tags[int(i)]] = analysis.TagUsage(recent=int(recent), baseline=int(baseline))
+            out[tag] = analysis.TagUsage(recent=recent, baseline=baseline)
+    return out
+
+
+COUNT_TAGS_PER_STATEMENT = 100  # SQLite allows 500 terms in one compound SELECT
+
+
+def count_tags(session: Session, tags: Iterable[str], exclude_post_id: int | None,
+               now: datetime) -> dict[str, analysis.TagUsage]:
+    """`tag_usage`'s stored counts (rows written so far), for any number of tags."""
+    tags = sorted(set(tags))
+    recent_start = now - timedelta(days=analysis.TREND_RECENT_DAYS)
+    out: dict[str, analysis.TagUsage] = {}
+    for at in range(0, len(tags), COUNT_TAGS_PER_STATEMENT):
+        chunk = tags[at:at + COUNT_TAGS_PER_STATEMENT]
+        params: dict[str, Any] = {
+            "rs": recent_start,
+            "bs": recent_start - timedelta(days=analysis.TREND_BASELINE_DAYS),
+            # the recent window includes `now` itself
+            "now": now + timedelta(microseconds=1),
+            **{f"t{i}": tag for i, tag in enumerate(chunk)}}
+        if exclude_post_id is not None:
+            params["ex"] = exclude_post_id
+        for i, recent, baseline in session.execute(
+                _usage_sql(len(chunk), exclude_post_id is not None), params):
+            if recent or baseline:
+                out[chunk[int(i)]] = analysis.TagUsage(recent=int(recent),
+                                                        baseline=int(baseline))
     return out
 
 
@@ -320,7 +360,8 @@ def analysis_inputs(post: Post, media: Sequence[MediaRead]) -> analysis.Analysis
 
 
 def refresh_analysis(session: Session, post: Post, media: Sequence[MediaRead] | None = None,
-                     *, force: bool = False) -> bool:
+                     *, force: bool = False,
+                     counted: dict[str, analysis.TagUsage] | None = None) -> bool:
     """Recompute `ai_analysis` when its inputs changed (or when forced: trends moved)."""
     if media is None:
         media = post_media(session, [post.id]).get(post.id, [])
@@ -328,7 +369,7 @@ def refresh_analysis(session: Session, post: Post, media: Sequence[MediaRead] | 
     key = inputs.key()
     if not force and key == post.analysis_key and post.ai_analysis:
         return False
-    usage = tag_usage(session, inputs.trend_tags(), post.id)
+    usage = tag_usage(session, inputs.trend_tags(), post.id, counted=counted)
     result = analysis.analyse(inputs, usage)
     result["computed_at"] = utcnow().isoformat()
     post.ai_analysis = result
@@ -484,7 +525,7 @@ def _set_hashtags(session: Session, post: Post, *, new: bool = False) -> None:
     rows = [{"post_id": post.id, "tag": tag[:100], "created_at": stamp}
             for tag in post.hashtags or []]
     if rows:
-        session.execute(_INSERT_HASHTAGS, rows)
+        execute_write(session, _INSERT_HASHTAGS, rows)
 
 
 def _set_media(session: Session, post: Post, media: Sequence[MediaRead], *,
@@ -538,6 +579,86 @@ def create_post(session: Session, user_id: int, data: PostCreate, base_url: str 
 def create_post_listed(session: Session, user_id: int, data: PostCreate, base_url: str = "", *,
                        rate_limits: bool = True) -> Created:
     """`create_post`, with what the listing window needs to take the post without a read."""
+    outcome = create_posts_listed(session, [(user_id, data)], base_url,
+                                  rate_limits=rate_limits)[0]
+    assert isinstance(outcome, Created)  # a single create raises its error
+    return outcome
+
+
+def batchable(data: PostCreate) -> bool:
+    """Whether a create may share its unit of work with others (`create_posts_listed`): nothing
+    it does before its INSERT writes, so a refusal leaves the batch's other posts untouched.
+    Images (claimed), a remix (its original re-checked) and a community post (membership)
+    take a unit of work of their own."""
+    return not data.media_ids and data.remix_of is None and data.community_id is None
+
+
+def create_posts_listed(session: Session, requests: Sequence[tuple[int, PostCreate]],
+                        base_url: str = "", *, rate_limits: bool = True
+                        ) -> list[Created | AppError]:
+    """Create several posts in one unit of work (`content.create_batch`: group commit).
+
+    Each request is `create_post_listed`'s, in order, seeing the ones before it (the spam
+    check counts their texts, the trend count their hashtags), but the writes nobody reads in
+    the unit of work (hashtags, filter values, counters, activity, spam fingerprints) are held
+    and go out as one executemany per table at the end (`core.db.deferred_writes`). With
+    several requests, each must be `batchable`, and one refused before its INSERT (422, 429)
+    gets its error in its place while the others go on; a single request raises it."""
+    alone = len(requests) == 1
+    assert alone or all(batchable(data) for _, data in requests)
+    # the trend counts of every tag of the batch, in one statement instead of one per post
+    counted = None if alone else count_tags(
+        session, {tag for _, data in requests for tag in _trend_tags(data)}, None, utcnow())
+    made: list[tuple[Post, list[MediaRead]] | AppError] = []
+    with deferred_writes(session) as held:
+        for user_id, data in requests:
+            mark = held_counts(held)
+            try:
+                post, media, reason = _prepare_post(session, user_id, data, rate_limits,
+                                                    counted)
+            except AppError as exc:
+                if alone:
+                    raise
+                drop_held_since(held, mark)
+                made.append(exc)
+                continue
+            _insert_post(session, post)
+            _set_media(session, post, media, new=True)
+            _set_hashtags(session, post, new=True)
+            facets = refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
+            if not post.is_draft:
+                _on_publish(session, post, facets)
+            flag_if_held(session, post.moderation_state, "post", post.id, user_id, reason=reason)
+            made.append((post, media))
+    session.flush()
+    cards = author_cards_and_visibility(
+        session, {m[0].author_id for m in made if not isinstance(m, AppError)})
+    out: list[Created | AppError] = []
+    for m in made:
+        if isinstance(m, AppError):
+            out.append(m)
+            continue
+        post, media = m
+        card, profile_visibility = cards.get(post.author_id, (None, None))
+        read = build_post_reads(session, post.author_id, [post], base_url=base_url,
+                                known_media={post.id: list(media)},
+                                known_cards={post.author_id: card} if card is not None else {},
+                                fresh=True)[0]
+        out.append(Created(read, profile_visibility))
+    return out
+
+
+def _trend_tags(data: PostCreate) -> set[str]:
+    """The tags the analysis of this create will count (`AnalysisInputs.trend_tags`)."""
+    return {t.lower() for t in [*parse_hashtags(data.caption or ""), *(data.style_tags or [])]
+            if t}
+
+
+def _prepare_post(session: Session, user_id: int, data: PostCreate, rate_limits: bool,
+                  counted: dict[str, analysis.TagUsage] | None = None
+                  ) -> tuple[Post, list[MediaRead], str]:
+    """Everything of a create before its INSERT: the checks (raising), the moderation state,
+    the images, the transient `Post` with its analysis; and the review reason if it is held."""
     caption = data.caption or ""
     media_ids = data.media_ids or []
     items = [i.model_dump(mode="json", exclude_none=True) for i in data.outfit_items or []]
@@ -571,25 +692,11 @@ def create_post_listed(session: Session, user_id: int, data: PostCreate, base_ur
         remix.link_remix(session, post, original)
     uncredited = uncredited_photos(post, media)
     if uncredited and post.moderation_state == ModerationState.VISIBLE.value:
-        post.moderation_state = state = ModerationState.HELD.value
+        post.moderation_state = ModerationState.HELD.value
     # analysed before the INSERT (its hashtag rows do not exist yet, so nothing to exclude):
     # the analysis goes in with the row instead of an UPDATE after it
-    refresh_analysis(session, post, media)
-    _insert_post(session, post)
-    _set_media(session, post, media, new=True)
-    _set_hashtags(session, post, new=True)
-    facets = refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
-    if not post.is_draft:
-        _on_publish(session, post, facets)
-    flag_if_held(session, state, "post", post.id, user_id,
-                 reason="duplicate_photo" if uncredited else (spam_reason or "filter"))
-    session.flush()
-    card, profile_visibility = author_card_and_visibility(session, user_id)
-    read = build_post_reads(session, user_id, [post], base_url=base_url,
-                            known_media={post.id: list(media)},
-                            known_cards={user_id: card} if card is not None else {},
-                            fresh=True)[0]
-    return Created(read, profile_visibility)
+    refresh_analysis(session, post, media, counted=counted)
+    return post, media, "duplicate_photo" if uncredited else (spam_reason or "filter")
 
 
 def _own_post(session: Session, user_id: int, post_id: int) -> Post:

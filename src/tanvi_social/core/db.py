@@ -29,6 +29,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -191,6 +192,73 @@ EventSink = Callable[[list[Any]], Awaitable[None]]
 def record_event(session: Session, domain_event: Any) -> None:
     """Queue a domain event; it is published only if the unit of work commits."""
     session.info.setdefault("events", []).append(domain_event)
+
+
+# --- deferred writes: one executemany per statement for a batch of work -----------------------
+
+_DEFERRED = "deferred_writes"
+
+
+@dataclass
+class _Held:
+    statement: Any
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    order_by: str | None = None
+
+
+Deferred = dict[int, _Held]
+
+
+def execute_write(session: Session, statement: Any, params: dict[str, Any] | list[dict[str, Any]],
+                  *, order_by: str | None = None) -> None:
+    """Execute a write whose result nobody reads (an INSERT or UPDATE of prebuilt Core
+    `statement`). Inside `deferred_writes(session)` it waits instead, and every row given for
+    the same statement object goes to the database in one executemany when the block ends,
+    sorted by the parameter `order_by` when given (an UPDATE: rows locked in one order by
+    every transaction, so two batches cannot deadlock on PostgreSQL)."""
+    pending: Deferred | None = session.info.get(_DEFERRED)
+    if pending is None:
+        session.execute(statement, params)
+        return
+    held = pending.setdefault(id(statement), _Held(statement, order_by=order_by))
+    held.rows.extend(params if isinstance(params, list) else [params])
+
+
+def deferred_rows(session: Session, statement: Any) -> list[dict[str, Any]]:
+    """The rows `execute_write` is holding for `statement` in this unit of work (a check that
+    counts rows of that table must count these too)."""
+    pending: Deferred | None = session.info.get(_DEFERRED)
+    held = pending.get(id(statement)) if pending else None
+    return held.rows if held is not None else []
+
+
+@contextmanager
+def deferred_writes(session: Session) -> Iterator[Deferred]:
+    """Hold `execute_write`'s writes for the block; when it ends without an error, run them
+    (one executemany per statement, in the order each statement was first used). Writes held
+    when the block raises are dropped with the rest of the failed unit of work."""
+    pending: Deferred = {}
+    session.info[_DEFERRED] = pending
+    try:
+        yield pending
+    finally:
+        session.info.pop(_DEFERRED, None)
+    for held in pending.values():
+        if (key := held.order_by) is not None:
+            held.rows.sort(key=lambda row: row[key])
+        if held.rows:
+            session.execute(held.statement, held.rows)
+
+
+def held_counts(pending: Deferred) -> dict[int, int]:
+    """How many rows each held statement has (a mark `drop_held_since` can go back to)."""
+    return {key: len(held.rows) for key, held in pending.items()}
+
+
+def drop_held_since(pending: Deferred, mark: dict[int, int]) -> None:
+    """Drop the rows held since `held_counts` gave `mark` (a failed item of a batch)."""
+    for key, held in pending.items():
+        del held.rows[mark.get(key, 0):]
 
 
 class Database:

@@ -21,7 +21,7 @@ from sqlalchemy import Table, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
-from tanvi_social.core.db import UTCDateTime
+from tanvi_social.core.db import UTCDateTime, deferred_rows, execute_write
 from tanvi_social.core.time import as_utc, utcnow
 from tanvi_social.moderation.models import TextFingerprint
 from tanvi_social.moderation.textmatch import fold
@@ -93,6 +93,11 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
         # one indexed statement (digest, created_at) answers both repeat questions
         everyone, own = session.execute(_REPEATS, {"author": author_id, "digest": digest,
                                                    "since": since}).one()
+        # texts of this unit of work not written yet (a batch of posts: deferred_writes)
+        for held in deferred_rows(session, _REMEMBER):
+            if held["digest"] == digest:
+                everyone += 1
+                own += held["user_id"] == author_id
         if own >= SELF_REPEAT_LIMIT:
             reasons.append("repeated_text")
             times = list(session.scalars(
@@ -106,7 +111,8 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
         if long_or_linked and (everyone or 0) + 1 >= GLOBAL_REPEAT_LIMIT:
             reasons.append("repeated_text_across_accounts")
             action = "hold"
-        session.execute(_REMEMBER, {"user_id": author_id, "digest": digest, "created_at": now})
+        execute_write(session, _REMEMBER,
+                      {"user_id": author_id, "digest": digest, "created_at": now})
     return SpamDecision(action, reasons, retry_after)
 
 

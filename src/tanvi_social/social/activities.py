@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from tanvi_social.core.db import execute_write
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.core.time import utcnow
 from tanvi_social.social.models import Activity
@@ -19,9 +20,9 @@ _INSERT = insert(cast(Table, Activity.__table__))
 def record_activity(session: Session, *, user_id: int, type: str, target_type: str | None = None,
                     target_id: int | None = None, data: dict[str, Any] | None = None) -> None:
     """Append one entry to the user's activity log (in the caller's unit of work)."""
-    session.execute(_INSERT, {"user_id": user_id, "type": type, "target_type": target_type,
-                              "target_id": target_id, "data": data or {},
-                              "created_at": utcnow()})
+    execute_write(session, _INSERT, {"user_id": user_id, "type": type, "target_type": target_type,
+                                     "target_id": target_id, "data": data or {},
+                                     "created_at": utcnow()})
 
 
 def list_activities(session: Session, user_id: int, page: PageParams, *, type: str | None = None,

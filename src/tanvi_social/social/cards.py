@@ -33,6 +33,9 @@ _CARDS = (select(*_COLUMNS)
 _CARD = (select(*_COLUMNS, _P.c.visibility)
          .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
          .where(_U.c.id == bindparam("id")))
+_CARDS_VISIBILITY = (select(*_COLUMNS, _P.c.visibility)
+                     .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
+                     .where(_U.c.id.in_(bindparam("ids", expanding=True))))
 
 
 def _card(row: Any) -> AuthorCard:
@@ -40,14 +43,16 @@ def _card(row: Any) -> AuthorCard:
                       avatar_url=row.avatar_url, is_verified=row.is_verified)
 
 
-def author_card_and_visibility(session: Session,
-                               user_id: int) -> tuple[AuthorCard | None, str | None]:
-    """One author's card and their profile's visibility (None without a profile), in one
-    statement."""
-    row = session.execute(_CARD, {"id": user_id}).first()
-    if row is None:
-        return None, None
-    return _card(row), row.visibility
+def author_cards_and_visibility(session: Session, user_ids: Iterable[int]
+                                ) -> dict[int, tuple[AuthorCard, str | None]]:
+    """Authors' cards and their profiles' visibility (None without a profile), in one
+    statement (new posts' listing entries need the visibility: content.list_cache)."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = session.execute(_CARD, {"id": next(iter(ids))}) if len(ids) == 1 else \
+        session.execute(_CARDS_VISIBILITY, {"ids": list(ids)})
+    return {r.id: (_card(r), r.visibility) for r in rows}
 
 
 def author_cards(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorCard]:

@@ -7,6 +7,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, case, update
 from sqlalchemy.orm import Session
 
+from tanvi_social.core.db import execute_write
 from tanvi_social.social.models import Profile
 
 _PROFILES = cast(Table, Profile.__table__)
@@ -20,4 +21,4 @@ def adjust_posts_count(session: Session, user_id: int, delta: int) -> None:
     """Add `delta` to the user's published-posts counter in SQL (never below zero)."""
     if delta == 0:
         return
-    session.execute(_ADJUST_POSTS, {"b_user": user_id, "delta": delta})
+    execute_write(session, _ADJUST_POSTS, {"b_user": user_id, "delta": delta}, order_by="b_user")
