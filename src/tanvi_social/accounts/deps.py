@@ -137,10 +137,13 @@ async def resolve_with_prefetch(
     return await _checked(platform, claims, state), values[len(head) + 1:]
 
 
-async def optional_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def _caller(request: Request, credentials: HTTPAuthorizationCredentials | None
+                  ) -> Principal | None:
+    """The signed-in caller or None; 401 for a malformed or invalid token. Resolved once per
+    request (kept on `request.state`)."""
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -152,6 +155,14 @@ async def optional_user(
     principal = await resolve_principal(request.app.state.platform, credentials.credentials)
     request.state.principal = principal
     return principal
+
+
+# Each guard below depends on the bearer scheme itself, not on another guard: FastAPI solves
+# every dependency of a dependency again on each use (a cached one too), so a chain of guards
+# cost one solve per link per use; this way a guard is two (docs/benchmarks.md → "Group
+# commit for text posts").
+async def optional_user(request: Request, credentials: Bearer) -> Principal | None:
+    return await _caller(request, credentials)
 
 
 async def request_principal(
@@ -172,14 +183,16 @@ async def request_principal(
     return principal, values
 
 
-async def require_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+async def require_user(request: Request, credentials: Bearer) -> Principal:
+    principal = await _caller(request, credentials)
     if principal is None:
         raise Unauthorized("Authentication required", code="not_authenticated")
     return principal
 
 
-async def require_writer(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
+async def require_writer(request: Request, credentials: Bearer) -> Principal:
     """Suspended accounts may read but not write."""
+    principal = await require_user(request, credentials)
     if principal.is_suspended:
         assert principal.suspended_until is not None
         until = as_utc(principal.suspended_until).isoformat().replace("+00:00", "Z")
@@ -188,13 +201,15 @@ async def require_writer(principal: Annotated[Principal, Depends(require_user)])
     return principal
 
 
-async def require_moderator(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
+async def require_moderator(request: Request, credentials: Bearer) -> Principal:
+    principal = await require_user(request, credentials)
     if not principal.is_moderator:
         raise Forbidden("Moderators only", code="moderator_required")
     return principal
 
 
-async def require_admin(principal: Annotated[Principal, Depends(require_user)]) -> Principal:
+async def require_admin(request: Request, credentials: Bearer) -> Principal:
+    principal = await require_user(request, credentials)
     if not principal.is_admin:
         raise Forbidden("Admins only", code="admin_required")
     return principal
