@@ -94,6 +94,7 @@ async def test_analysis_in_a_batch_is_what_one_by_one_gives(
     together = await post_together(client, [(u, {"caption": c})
                                              for u, c in zip(users, captions, strict=True)])
     assert max(batch_sizes) > 1
+    assert sum(batch_sizes) == 6
     batched = [r.json()["post"] for r in together]
     batch_sizes.clear()
     one_by_one = []
@@ -127,9 +128,27 @@ async def test_a_refused_create_does_not_fail_the_others(
     assert refused["code"] == "spam_rate_limited"
     assert statuses[4:] == [201, 201, 201]
     assert max(batch_sizes) > 1
+    assert sum(batch_sizes) == len(bodies)  # no unit of work failed and was run again
     assert await posts_count(platform, author.id) == 3
     assert await count(platform, Post, Post.author_id == author.id) == 3
     assert await count(platform, TextFingerprint, TextFingerprint.user_id == author.id) == 3
+
+
+async def test_the_spam_check_of_a_batch_counts_the_stored_copies_too(
+        client: AsyncClient, factory: Factory, platform: Any, batch_sizes: list[int]) -> None:
+    """Copies posted before the batch (read once for the whole batch) and the batch's own
+    copies before each create count together."""
+    author, other = await factory.users(2, prefix="again")
+    text = "Follow me for amazing outfit deals today"
+    for _ in range(2):
+        await make_post(client, author, text)
+    batch_sizes.clear()
+    responses = await post_together(client, [(author, {"caption": text}),
+                                             (other, {"caption": "Something else"}),
+                                             (author, {"caption": text})])
+    assert [r.status_code for r in responses] == [201, 201, 429]
+    assert batch_sizes == [3]
+    assert await posts_count(platform, author.id) == 3
 
 
 async def test_a_failed_unit_of_work_runs_each_create_alone(

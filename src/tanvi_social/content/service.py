@@ -122,17 +122,18 @@ def screen_text(session: Session, text: str) -> str:
 
 
 def spam_check(session: Session, user_id: int, text: str, state: str, *,
-               rate_limits: bool = True) -> tuple[str, str | None]:
+               rate_limits: bool = True, repeats: Any = None) -> tuple[str, str | None]:
     """Moderation's spam heuristics: 429 when rate-limited; link-only or mass-repeated text is held.
 
     Returns the (possibly held) state and the review reason when the check held it. With
     `rate_limits=False` (`TANVI_RATE_LIMITS_ENABLED=false`) the repeated-text 429 is skipped; holds
-    are moderation, not limits, and still apply.
+    are moderation, not limits, and still apply. `repeats`: the spam module's `count_repeats`
+    for a batch of creates, read once.
     """
     spam = optional_module("tanvi_social.moderation.spam")
     if spam is None or not text.strip():
         return state, None
-    decision = spam.check_post(session, user_id, text)
+    decision = spam.check_post(session, user_id, text, repeats)
     if decision.action == "rate_limit" and rate_limits:
         raise RateLimited("You are posting the same text too often; try again later",
                           retry_after=decision.retry_after, code="spam_rate_limited")
@@ -606,16 +607,13 @@ def create_posts_listed(session: Session, requests: Sequence[tuple[int, PostCrea
     gets its error in its place while the others go on; a single request raises it."""
     alone = len(requests) == 1
     assert alone or all(batchable(data) for _, data in requests)
-    # the trend counts of every tag of the batch, in one statement instead of one per post
-    counted = None if alone else count_tags(
-        session, {tag for _, data in requests for tag in _trend_tags(data)}, None, utcnow())
+    reads = None if alone else _batch_reads(session, [data for _, data in requests])
     made: list[tuple[Post, list[MediaRead]] | AppError] = []
     with deferred_writes(session) as held:
         for user_id, data in requests:
             mark = held_counts(held)
             try:
-                post, media, reason = _prepare_post(session, user_id, data, rate_limits,
-                                                    counted)
+                post, media, reason = _prepare_post(session, user_id, data, rate_limits, reads)
             except AppError as exc:
                 if alone:
                     raise
@@ -648,15 +646,27 @@ def create_posts_listed(session: Session, requests: Sequence[tuple[int, PostCrea
     return out
 
 
-def _trend_tags(data: PostCreate) -> set[str]:
-    """The tags the analysis of this create will count (`AnalysisInputs.trend_tags`)."""
-    return {t.lower() for t in [*parse_hashtags(data.caption or ""), *(data.style_tags or [])]
-            if t}
+@dataclass(frozen=True)
+class _BatchReads:
+    """What a batch of creates reads once instead of once per create: the trend counts of all
+    their tags and the stored copies of all their texts (each create adds the held rows of
+    the ones before it)."""
+
+    tags: dict[str, analysis.TagUsage]
+    repeats: Any
+
+
+def _batch_reads(session: Session, batch: Sequence[PostCreate]) -> _BatchReads:
+    tags = {t.lower() for data in batch
+            for t in [*parse_hashtags(data.caption or ""), *(data.style_tags or [])] if t}
+    spam = optional_module("tanvi_social.moderation.spam")
+    published = [data.caption for data in batch if not data.is_draft]
+    return _BatchReads(count_tags(session, tags, None, utcnow()),
+                       spam.count_repeats(session, published) if spam is not None else None)
 
 
 def _prepare_post(session: Session, user_id: int, data: PostCreate, rate_limits: bool,
-                  counted: dict[str, analysis.TagUsage] | None = None
-                  ) -> tuple[Post, list[MediaRead], str]:
+                  reads: _BatchReads | None = None) -> tuple[Post, list[MediaRead], str]:
     """Everything of a create before its INSERT: the checks (raising), the moderation state,
     the images, the transient `Post` with its analysis; and the review reason if it is held."""
     caption = data.caption or ""
@@ -670,7 +680,8 @@ def _prepare_post(session: Session, user_id: int, data: PostCreate, rate_limits:
     spam_reason = None
     if not data.is_draft:
         state, spam_reason = spam_check(session, user_id, caption, state,
-                                        rate_limits=rate_limits)
+                                        rate_limits=rate_limits,
+                                        repeats=reads.repeats if reads else None)
     original = remix.remixable_original(session, user_id, data.remix_of) \
         if data.remix_of is not None else None
     media = media_service.claim_media(session, user_id, media_ids)
@@ -695,7 +706,7 @@ def _prepare_post(session: Session, user_id: int, data: PostCreate, rate_limits:
         post.moderation_state = ModerationState.HELD.value
     # analysed before the INSERT (its hashtag rows do not exist yet, so nothing to exclude):
     # the analysis goes in with the row instead of an UPDATE after it
-    refresh_analysis(session, post, media, counted=counted)
+    refresh_analysis(session, post, media, counted=reads.tags if reads else None)
     return post, media, "duplicate_photo" if uncredited else (spam_reason or "filter")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, cast
@@ -69,13 +70,36 @@ _REPEATS = (select(func.count(), func.count(case((_PRINTS.c.user_id == bindparam
             .where(_PRINTS.c.digest == bindparam("digest"),
                    _PRINTS.c.created_at > bindparam("since", type_=UTCDateTime())))
 _REMEMBER = insert(_PRINTS)
+# the same counts for several texts at once: per text and author
+_REPEATS_MANY = (select(_PRINTS.c.digest, _PRINTS.c.user_id, func.count())
+                 .where(_PRINTS.c.digest.in_(bindparam("digests", expanding=True)),
+                        _PRINTS.c.created_at > bindparam("since", type_=UTCDateTime()))
+                 .group_by(_PRINTS.c.digest, _PRINTS.c.user_id))
+
+# digest -> author -> how many times in the window (`count_repeats`)
+Repeats = dict[str, dict[int, int]]
 
 
-def check_post(session: Session, author_id: int, text: str | None) -> SpamDecision:
+def count_repeats(session: Session, texts: Iterable[str | None]) -> Repeats:
+    """The stored fingerprints of these texts in the window, in one statement (a batch of posts
+    reads them once: `check_post(..., repeats=)`)."""
+    digests = {d for t in texts if t and (d := fingerprint(t)) is not None}
+    out: Repeats = {}
+    if digests:
+        since = utcnow() - REPEAT_WINDOW
+        for digest, user_id, n in session.execute(_REPEATS_MANY, {"digests": sorted(digests),
+                                                                   "since": since}):
+            out.setdefault(digest, {})[user_id] = n
+    return out
+
+
+def check_post(session: Session, author_id: int, text: str | None,
+               repeats: Repeats | None = None) -> SpamDecision:
     """Judge a new post's text and remember its fingerprint (call inside the creating unit of work).
 
     `hold`: create the post held and `flag_for_review(..., source="spam")`; `rate_limit`: refuse
-    with a 429 and `retry_after`.
+    with a 429 and `retry_after`. `repeats`: `count_repeats`'s answer for (at least) this text,
+    read earlier in this unit of work.
     """
     if not text or not text.strip():
         return SpamDecision("allow")
@@ -91,20 +115,24 @@ def check_post(session: Session, author_id: int, text: str | None) -> SpamDecisi
         since = now - REPEAT_WINDOW
         prints = _PRINTS
         # one indexed statement (digest, created_at) answers both repeat questions
-        everyone, own = session.execute(_REPEATS, {"author": author_id, "digest": digest,
-                                                   "since": since}).one()
+        if repeats is None:
+            everyone, own = session.execute(_REPEATS, {"author": author_id, "digest": digest,
+                                                       "since": since}).one()
+        else:
+            stored = repeats.get(digest, {})
+            everyone, own = sum(stored.values()), stored.get(author_id, 0)
         # texts of this unit of work not written yet (a batch of posts: deferred_writes)
-        for held in deferred_rows(session, _REMEMBER):
-            if held["digest"] == digest:
-                everyone += 1
-                own += held["user_id"] == author_id
+        held = [r for r in deferred_rows(session, _REMEMBER) if r["digest"] == digest]
+        everyone += len(held)
+        own += sum(r["user_id"] == author_id for r in held)
         if own >= SELF_REPEAT_LIMIT:
             reasons.append("repeated_text")
-            times = list(session.scalars(
+            times = sorted([*map(as_utc, session.scalars(
                 select(prints.c.created_at).where(
                     prints.c.user_id == author_id, prints.c.digest == digest,
-                    prints.c.created_at > since).order_by(prints.c.created_at)))
-            oldest = as_utc(times[-SELF_REPEAT_LIMIT])
+                    prints.c.created_at > since))),
+                *(r["created_at"] for r in held if r["user_id"] == author_id)])
+            oldest = times[-SELF_REPEAT_LIMIT]
             retry_after = max(1, int((oldest + REPEAT_WINDOW - now).total_seconds()) + 1)
             return SpamDecision("rate_limit", reasons, retry_after)
         long_or_linked = _URL.search(text) is not None or len(text.strip()) >= GLOBAL_MIN_CHARS
