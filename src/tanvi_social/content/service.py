@@ -51,7 +51,6 @@ from tanvi_social.content.schemas import (
 )
 from tanvi_social.core.db import (
     UTCDateTime,
-    deferred_rows,
     deferred_writes,
     drop_held_since,
     execute_write,
@@ -290,8 +289,7 @@ def tag_usage(session: Session, tags: Iterable[str], exclude_post_id: int | None
 
     One round trip; each (tag, window) count reads at most TREND_COUNT_CAP index entries.
     `counted`: `count_tags`'s answer for (at least) these tags, read earlier in this unit of
-    work (a batch of creates reads its tags once). Posts of this unit of work whose hashtags
-    are still held (`deferred_writes`) count in the recent window too.
+    work (a batch of creates reads its tags once and counts its own posts in: `_BatchReads`).
     """
     tags = sorted(set(tags))[:12]
     if not tags:
@@ -299,18 +297,8 @@ def tag_usage(session: Session, tags: Iterable[str], exclude_post_id: int | None
     now = now or utcnow()
     if counted is None:
         counted = count_tags(session, tags, exclude_post_id, now)
-    recent_start = now - timedelta(days=analysis.TREND_RECENT_DAYS)
-    held = [r["tag"] for r in deferred_rows(session, _INSERT_HASHTAGS)
-            if r["created_at"] >= recent_start]
-    out: dict[str, analysis.TagUsage] = {}
-    for tag in tags:
-        stored = counted.get(tag)
-        recent = stored.recent if stored is not None else 0
-        recent = min(TREND_COUNT_CAP, recent + held.count(tag))
-        baseline = stored.baseline if stored is not None else 0
-        if recent or baseline:
-            out[tag] = analysis.TagUsage(recent=recent, baseline=baseline)
-    return out
+    return {tag: counted[tag] for tag in tags
+            if tag in counted and (counted[tag].recent or counted[tag].baseline)}
 
 
 COUNT_TAGS_PER_STATEMENT = 100  # SQLite allows 500 terms in one compound SELECT
@@ -491,30 +479,39 @@ def _needs_body(caption: str, media_ids: Sequence[int], outfit_items: Sequence[A
 _POSTS = cast(Table, Post.__table__)
 # Core INSERTs built once (no ORM unit-of-work bookkeeping on the create path)
 _INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
+# several posts in one execution, their ids in the order of the rows
+_INSERT_POSTS = insert(_POSTS).returning(_POSTS.c.id, sort_by_parameter_order=True)
 _INSERT_HASHTAGS = insert(cast(Table, PostHashtag.__table__))
 
 
-def _insert_post(session: Session, post: Post) -> None:
-    """INSERT a new post with one Core statement instead of an ORM flush.
+def _insert_posts(session: Session, posts: Sequence[Post]) -> None:
+    """INSERT new posts with one Core statement instead of an ORM flush.
 
-    `post` stays a transient object (never in the session) that carries every column's value
-    as the row has it: a column left unset, or None, gets its default exactly as a flush would
-    apply it, and the new id is set on it. Nothing in the unit of work may expect it in the
-    session's identity map; `session.get(Post, id)` reads the row."""
-    values: dict[str, Any] = {}
-    state = post.__dict__
-    for column in _POSTS.c:
-        if column.primary_key:
-            continue
-        value = state.get(column.key)
-        if value is None and column.default is not None:
-            default = column.default
-            value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-            setattr(post, column.key, value)
-        elif column.key not in state:
-            setattr(post, column.key, None)
-        values[column.key] = value
-    post.id = session.execute(_INSERT_POST, values).scalar_one()
+    Each `post` stays a transient object (never in the session) that carries every column's
+    value as the row has it: a column left unset, or None, gets its default exactly as a flush
+    would apply it, and the new id is set on it. Nothing in the unit of work may expect it in
+    the session's identity map; `session.get(Post, id)` reads the row."""
+    rows: list[dict[str, Any]] = []
+    for post in posts:
+        values: dict[str, Any] = {}
+        state = post.__dict__
+        for column in _POSTS.c:
+            if column.primary_key:
+                continue
+            value = state.get(column.key)
+            if value is None and column.default is not None:
+                default = column.default
+                value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+                setattr(post, column.key, value)
+            elif column.key not in state:
+                setattr(post, column.key, None)
+            values[column.key] = value
+        rows.append(values)
+    if len(rows) == 1:
+        posts[0].id = session.execute(_INSERT_POST, rows[0]).scalar_one()
+        return
+    for post, new_id in zip(posts, session.execute(_INSERT_POSTS, rows).scalars(), strict=True):
+        post.id = new_id
 
 
 def _set_hashtags(session: Session, post: Post, *, new: bool = False) -> None:
@@ -608,35 +605,35 @@ def create_posts_listed(session: Session, requests: Sequence[tuple[int, PostCrea
     alone = len(requests) == 1
     assert alone or all(batchable(data) for _, data in requests)
     reads = None if alone else _batch_reads(session, [data for _, data in requests])
-    made: list[tuple[Post, list[MediaRead]] | AppError] = []
+    made: list[tuple[Post, list[MediaRead], str] | AppError] = []
     with deferred_writes(session) as held:
         for user_id, data in requests:
             mark = held_counts(held)
             try:
-                post, media, reason = _prepare_post(session, user_id, data, rate_limits, reads)
+                made.append(_prepare_post(session, user_id, data, rate_limits, reads))
             except AppError as exc:
                 if alone:
                     raise
                 drop_held_since(held, mark)
                 made.append(exc)
-                continue
-            _insert_post(session, post)
+        created = [m for m in made if not isinstance(m, AppError)]
+        _insert_posts(session, [post for post, _, _ in created])
+        for post, media, reason in created:
             _set_media(session, post, media, new=True)
             _set_hashtags(session, post, new=True)
             facets = refresh_facets(session, post, new=True, media_ids=[m.id for m in media])
             if not post.is_draft:
                 _on_publish(session, post, facets)
-            flag_if_held(session, post.moderation_state, "post", post.id, user_id, reason=reason)
-            made.append((post, media))
+            flag_if_held(session, post.moderation_state, "post", post.id, post.author_id,
+                         reason=reason)
     session.flush()
-    cards = author_cards_and_visibility(
-        session, {m[0].author_id for m in made if not isinstance(m, AppError)})
+    cards = author_cards_and_visibility(session, {post.author_id for post, _, _ in created})
     out: list[Created | AppError] = []
     for m in made:
         if isinstance(m, AppError):
             out.append(m)
             continue
-        post, media = m
+        post, media, _ = m
         card, profile_visibility = cards.get(post.author_id, (None, None))
         read = build_post_reads(session, post.author_id, [post], base_url=base_url,
                                 known_media={post.id: list(media)},
@@ -654,6 +651,14 @@ class _BatchReads:
 
     tags: dict[str, analysis.TagUsage]
     repeats: Any
+
+    def count(self, hashtags: Iterable[str]) -> None:
+        """A post of the batch with these hashtags (its rows are written after the others'
+        analysis): the recent window of each counts it."""
+        for tag in set(hashtags):
+            was = self.tags.get(tag, analysis.TagUsage(0, 0))
+            self.tags[tag] = analysis.TagUsage(min(TREND_COUNT_CAP, was.recent + 1),
+                                               was.baseline)
 
 
 def _batch_reads(session: Session, batch: Sequence[PostCreate]) -> _BatchReads:
@@ -707,6 +712,8 @@ def _prepare_post(session: Session, user_id: int, data: PostCreate, rate_limits:
     # analysed before the INSERT (its hashtag rows do not exist yet, so nothing to exclude):
     # the analysis goes in with the row instead of an UPDATE after it
     refresh_analysis(session, post, media, counted=reads.tags if reads else None)
+    if reads is not None and not post.is_draft:  # the batch's next creates count this one
+        reads.count(post.hashtags or [])
     return post, media, "duplicate_photo" if uncredited else (spam_reason or "filter")
 
 
