@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tanvi_social import __version__
@@ -31,6 +32,8 @@ from tanvi_social.core.routing import guard_included_routers
 from tanvi_social.settings import Settings, get_settings
 
 log = logging.getLogger("tanvi_social.app")
+NO_OTEL: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
+                            "operation_spans": False}
 
 DOMAINS = [
     "accounts", "social", "media", "content", "community", "inspiration", "messages",
@@ -178,6 +181,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Tanvi Social API", version=__version__, lifespan=lifespan, debug=False,
         description="The social backbone of Tanvi Vanity AI. Errors use the api.md error shape.",
         docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+        # the service's metrics are its own (/metrics, core/observability.py); FastAPI's
+        # OpenTelemetry support, on by default, asks for the global providers on every request
+        telemetry=NO_OTEL,
     )
     app.state.settings = settings
     app.state.monitor = monitor
