@@ -1,8 +1,9 @@
 """The service's own request path around the floor's create: what our stack costs before the
 create does anything of its own (`bench/bench_write_floor.py` measures it beside the floor).
 
-The whole service (`create_app()`: every router, the middleware stack, the route guard, the
-error handlers) plus one route, `POST /api/bench/posts`, declared like `POST
+The whole service as `tanvi-social serve` runs it (`tanvi_social.asgi:app`: every router, the
+middleware stack, the route guard, the error handlers, the serving process's GC settings) plus
+one route, `POST /api/bench/posts`, declared like `POST
 /api/content/posts`: the same dependencies (the write rate limit, `WriterUser` with its cached
 auth state and revocation check, `PlatformDep`) and the same `PostCreate` body. Its body is
 `bench/floor_app.py`'s: ONE raw `sqlite3` INSERT and a commit on the event loop, and 201 with the
@@ -21,7 +22,7 @@ import orjson
 from fastapi import APIRouter, Response
 
 from tanvi_social.accounts.deps import WriterUser
-from tanvi_social.app import create_app
+from tanvi_social.asgi import app
 from tanvi_social.content.router import writes
 from tanvi_social.content.schemas import PostCreate
 from tanvi_social.core.deps import PlatformDep
@@ -46,5 +47,4 @@ async def create(body: PostCreate, user: WriterUser, platform: PlatformDep) -> R
                     status_code=201, media_type="application/json")
 
 
-app = create_app()
 app.include_router(router)

@@ -94,3 +94,19 @@ def test_set_nodelay_skips_transports_without_a_tcp_socket() -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_tune_gc_freezes_what_exists_and_collects_less_often() -> None:
+    import gc
+
+    from tanvi_social.core.serving import GC_THRESHOLDS, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert GC_THRESHOLDS[0] > before[0]
+        assert gc.get_freeze_count() > 1000  # the modules and objects loaded so far
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
