@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import tracemalloc
+
+import orjson
 import redis.asyncio as redis_asyncio
 
 from tanvi_social.core.cache import MemoryCache, RedisCache
@@ -117,3 +120,20 @@ class TestSlidingWindow:
             assert (await limiter.hit("k", limit=3, window=60)).allowed
         finally:
             await client.aclose()
+
+
+def test_memory_cache_keeps_each_value_at_its_length() -> None:
+    """orjson.dumps returns its bytes in a buffer many times their length: the cache keeps a
+    copy of exactly the length its memory bound counts (4.3 KB per entry here without it)."""
+    cache = MemoryCache()
+    payload = {"caption": "x" * 500, "hashtags": ["ootd", "linen"]}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(200):
+            cache.set_now(f"card:{i}", orjson.dumps(payload), 60)
+        per_entry = (tracemalloc.get_traced_memory()[0] - before) / 200
+    finally:
+        tracemalloc.stop()
+    assert per_entry < 2_000, per_entry
+    assert cache.get_now("card:7") == orjson.dumps(payload)
