@@ -70,6 +70,9 @@ _REPEATS = (select(func.count(), func.count(case((_PRINTS.c.user_id == bindparam
             .where(_PRINTS.c.digest == bindparam("digest"),
                    _PRINTS.c.created_at > bindparam("since", type_=UTCDateTime())))
 _REMEMBER = insert(_PRINTS)
+_OWN_TIMES = select(_PRINTS.c.created_at).where(
+    _PRINTS.c.user_id == bindparam("author"), _PRINTS.c.digest == bindparam("digest"),
+    _PRINTS.c.created_at > bindparam("since", type_=UTCDateTime()))
 # the same counts for several texts at once: per text and author
 _REPEATS_MANY = (select(_PRINTS.c.digest, _PRINTS.c.user_id, func.count())
                  .where(_PRINTS.c.digest.in_(bindparam("digests", expanding=True)),
@@ -113,7 +116,6 @@ def check_post(session: Session, author_id: int, text: str | None,
     if digest is not None:
         now = utcnow()
         since = now - REPEAT_WINDOW
-        prints = _PRINTS
         # one indexed statement (digest, created_at) answers both repeat questions
         if repeats is None:
             everyone, own = session.execute(_REPEATS, {"author": author_id, "digest": digest,
@@ -128,9 +130,7 @@ def check_post(session: Session, author_id: int, text: str | None,
         if own >= SELF_REPEAT_LIMIT:
             reasons.append("repeated_text")
             times = sorted([*map(as_utc, session.scalars(
-                select(prints.c.created_at).where(
-                    prints.c.user_id == author_id, prints.c.digest == digest,
-                    prints.c.created_at > since))),
+                _OWN_TIMES, {"author": author_id, "digest": digest, "since": since})),
                 *(r["created_at"] for r in held if r["user_id"] == author_id)])
             oldest = times[-SELF_REPEAT_LIMIT]
             retry_after = max(1, int((oldest + REPEAT_WINDOW - now).total_seconds()) + 1)
