@@ -26,8 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,7 +108,15 @@ def main() -> None:
             # uvicorn's own; with one worker uvicorn binds the socket itself and asyncio turns
             # Nagle off on its connections anyway (core/serving.py)
             older = not (args.compare_src / "tanvi_social" / "core" / "http_protocol.py").exists()
-            compared = Server({**base, "TANVI_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join(
+            # a database of its own: sharing the file, each server's runs grew the other's
+            # tables behind its caches (the same code served under both names read 0.81-0.87x
+            # as the compared tree: floor-2026-11-27T0900.json)
+            copy = workdir / "compared.db"
+            with closing(sqlite3.connect(workdir / "bench.db")) as src, \
+                    closing(sqlite3.connect(copy)) as dst:
+                src.backup(dst)
+            compared = Server({**base, "TANVI_DATABASE_URL": f"sqlite:///{copy}",
+                               "PYTHONPATH": os.pathsep.join(
                 [str(args.compare_src.resolve()), base["PYTHONPATH"]])}, 1,
                 workdir / "compared.log",
                 options=["--loop", DEFAULT_LOOP, "--no-proxy-headers"] if older else None).start()
