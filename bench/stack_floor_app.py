@@ -3,9 +3,9 @@ create does anything of its own (`bench/bench_write_floor.py` measures it beside
 
 The whole service as `tanvi-social serve` runs it (`tanvi_social.asgi:app`: every router, the
 middleware stack, the route guard, the error handlers, the serving process's GC settings) plus
-one route, `POST /api/bench/posts`, declared like `POST
-/api/content/posts`: the same dependencies (the write rate limit, `WriterUser` with its cached
-auth state and revocation check, `PlatformDep`) and the same `PostCreate` body. Its body is
+one route, `POST /api/bench/posts`, declared like `POST /api/content/posts`: the same
+dependencies (`LimitedWriter`: the writer with its cached auth state and revocation check, and
+the write rate limit; `PlatformDep`) and the same `PostCreate` body. Its body is
 `bench/floor_app.py`'s: ONE raw `sqlite3` INSERT and a commit on the event loop, and 201 with the
 new id as orjson bytes. Everything the real create does beyond that is absent.
 
@@ -21,9 +21,8 @@ import time
 import orjson
 from fastapi import APIRouter, Response
 
-from tanvi_social.accounts.deps import WriterUser
 from tanvi_social.asgi import app
-from tanvi_social.content.router import writes
+from tanvi_social.content.router import LimitedWriter
 from tanvi_social.content.schemas import PostCreate
 from tanvi_social.core.deps import PlatformDep
 
@@ -36,8 +35,8 @@ db.execute("CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, user_id IN
 router = APIRouter(prefix="/api/bench")
 
 
-@router.post("/posts", status_code=201, dependencies=writes)
-async def create(body: PostCreate, user: WriterUser, platform: PlatformDep) -> Response:
+@router.post("/posts", status_code=201)
+async def create(body: PostCreate, user: LimitedWriter, platform: PlatformDep) -> Response:
     db.execute("BEGIN")
     cur = db.execute("INSERT INTO posts (user_id, caption, visibility, created_at) "
                      "VALUES (?, ?, ?, ?)",
