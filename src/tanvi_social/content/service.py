@@ -646,8 +646,9 @@ def create_posts_listed(session: Session, requests: Sequence[tuple[int, PostCrea
 @dataclass(frozen=True)
 class _BatchReads:
     """What a batch of creates reads once instead of once per create: the trend counts of all
-    their tags and the stored copies of all their texts (each create adds the held rows of
-    the ones before it)."""
+    their tags and the stored copies of all their texts. Each create also counts the ones
+    before it in the batch: their hashtags through `count`, their texts through the spam
+    fingerprints held for them."""
 
     tags: dict[str, analysis.TagUsage]
     repeats: Any
