@@ -15,21 +15,14 @@ does on top. `GET /live` is this app's own ceiling.
 from __future__ import annotations
 
 import os
-import sqlite3
-import time
 
-import orjson
+from bench.floor_db import insert_post
 from fastapi import FastAPI, Header, HTTPException, Response
 
 from tanvi_social.content.schemas import PostCreate
 from tanvi_social.core.security import decode_access_token
 
 SECRET = os.environ["FLOOR_SECRET"]
-db = sqlite3.connect(os.environ["FLOOR_DB"], isolation_level=None, check_same_thread=False)
-db.execute("PRAGMA journal_mode=WAL")
-db.execute("PRAGMA synchronous=NORMAL")
-db.execute("CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
-           " caption TEXT NOT NULL, visibility TEXT NOT NULL, created_at REAL NOT NULL)")
 
 app = FastAPI()
 
@@ -44,11 +37,4 @@ async def create(body: PostCreate, authorization: str = Header()) -> Response:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(401)
-    claims = decode_access_token(SECRET, token)
-    db.execute("BEGIN")
-    cur = db.execute("INSERT INTO posts (user_id, caption, visibility, created_at) "
-                     "VALUES (?, ?, ?, ?)",
-                     (claims.user_id, body.caption or "", body.visibility, time.time()))
-    db.execute("COMMIT")
-    return Response(orjson.dumps({"post": {"id": cur.lastrowid, "caption": body.caption}}),
-                    status_code=201, media_type="application/json")
+    return insert_post(decode_access_token(SECRET, token).user_id, body)

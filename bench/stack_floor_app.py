@@ -14,11 +14,7 @@ new id as orjson bytes. Everything the real create does beyond that is absent.
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import time
-
-import orjson
+from bench.floor_db import insert_post
 from fastapi import APIRouter, Response
 
 from tanvi_social.asgi import app
@@ -26,24 +22,12 @@ from tanvi_social.content.router import LimitedWriter
 from tanvi_social.content.schemas import PostCreate
 from tanvi_social.core.deps import PlatformDep
 
-db = sqlite3.connect(os.environ["FLOOR_DB"], isolation_level=None, check_same_thread=False)
-db.execute("PRAGMA journal_mode=WAL")
-db.execute("PRAGMA synchronous=NORMAL")
-db.execute("CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
-           " caption TEXT NOT NULL, visibility TEXT NOT NULL, created_at REAL NOT NULL)")
-
 router = APIRouter(prefix="/api/bench")
 
 
 @router.post("/posts", status_code=201)
 async def create(body: PostCreate, user: LimitedWriter, platform: PlatformDep) -> Response:
-    db.execute("BEGIN")
-    cur = db.execute("INSERT INTO posts (user_id, caption, visibility, created_at) "
-                     "VALUES (?, ?, ?, ?)",
-                     (user.user_id, body.caption or "", body.visibility, time.time()))
-    db.execute("COMMIT")
-    return Response(orjson.dumps({"post": {"id": cur.lastrowid, "caption": body.caption}}),
-                    status_code=201, media_type="application/json")
+    return insert_post(user.user_id, body)
 
 
 app.include_router(router)
