@@ -58,6 +58,9 @@ def without_times(analysis: dict[str, Any]) -> dict[str, Any]:
 async def test_posts_sent_together_share_a_unit_of_work_and_are_each_exact(
         client: AsyncClient, factory: Factory, platform: Any, batch_sizes: list[int]) -> None:
     users = await factory.users(12, prefix="batch")
+    other = await factory.user("reader")
+    newest = "/api/content/posts?sort=new&per_page=20"
+    assert (await client.get(newest, headers=other.headers)).status_code == 200  # window cached
     bodies = [(u, {"caption": f"Look {i} of the week #linen #b{i}", "occasion": "brunch",
                    "style_tags": ["minimalist"]}) for i, u in enumerate(users)]
     responses = await post_together(client, bodies)
@@ -78,8 +81,14 @@ async def test_posts_sent_together_share_a_unit_of_work_and_are_each_exact(
     assert await count(platform, Activity, Activity.type == "create",
                        Activity.target_id.in_(ids)) == 12
     assert await count(platform, TextFingerprint) == 12
+    # the listing's window took the whole batch (one update) and the batch cached the cards:
+    # the reader's first page reads only their own state for the new posts, the next is a hit
+    listing = await client.get(newest, headers=other.headers)
+    assert [p["id"] for p in listing.json()["posts"]] == sorted(ids, reverse=True)
+    again = await client.get(newest, headers=other.headers)
+    assert again.headers["X-Cache"] == "hit"
+    assert again.json()["posts"] == listing.json()["posts"]
     # each post is readable by others at once, as stored
-    other = await factory.user("reader")
     for pid in ids:
         read = await client.get(f"/api/content/posts/{pid}", headers=other.headers)
         assert read.status_code == 200

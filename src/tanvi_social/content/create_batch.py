@@ -98,9 +98,8 @@ class CreateBatcher:
                 service.create_posts_listed, [(r.user_id, r.data) for r in batch],
                 platform.settings.public_base_url,
                 rate_limits=platform.settings.rate_limits_enabled)
-        for outcome in outcomes:
-            if isinstance(outcome, service.Created):
-                await list_cache.created(platform, outcome, started)
+        await list_cache.created(
+            platform, [o for o in outcomes if isinstance(o, service.Created)], started)
         return outcomes
 
 

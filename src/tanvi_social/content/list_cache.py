@@ -33,7 +33,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from tanvi_social.content import card_cache, service
 from tanvi_social.content.models import ModerationState, Post, PostVisibility
+from tanvi_social.content.schemas import PostRead
 from tanvi_social.core import pagination
 from tanvi_social.core.cache import INVALIDATION_REDELETE_S, store_unless_invalidated
 from tanvi_social.core.pagination import PageParams
@@ -110,14 +111,16 @@ def post_entry(session: Session, post_id: int) -> list[Any] | None:
     return _entry(*row) if row is not None else None
 
 
-def _apply(window: dict[str, Any], post_id: int, entry: list[Any] | None, *,
+def _apply(window: dict[str, Any], changes: dict[int, list[Any] | None], *,
            new: bool = False) -> None:
-    """Put `entry` in its place in the window (newest first by created_at, id), or take the post
-    out. The window stays the newest posts: an entry older than the last one of an incomplete
-    window is not in it. `new`: a post just created, which no window holds yet (no search for
-    an old entry of it)."""
-    entries = list(window["e"]) if new else [e for e in window["e"] if e[0] != post_id]
-    if entry is not None:
+    """Put each post's entry in its place in the window (newest first by created_at, id), or
+    take the post out (None). The window stays the newest posts: an entry older than the last
+    one of an incomplete window is not in it. `new`: posts just created, which no window holds
+    yet (no search for an old entry of them)."""
+    entries = list(window["e"]) if new else [e for e in window["e"] if e[0] not in changes]
+    for entry in changes.values():
+        if entry is None:
+            continue
         key = (entry[3], entry[0])
         pos = next((i for i, e in enumerate(entries) if (e[3], e[0]) < key), len(entries))
         if pos < len(entries) or window["complete"]:
@@ -180,14 +183,18 @@ async def _full(platform: Any, local: _Local) -> None:
     await _store(platform, local, orjson.loads(raw))
 
 
-_READ: Any = object()
+async def refresh_window(platform: Any, post_id: int | None = None) -> None:
+    """After a committed write: put the post's current entry in the window (`post_id`, read
+    from the database), or rebuild the whole window (None)."""
+    await _update(platform, [post_id] if post_id is not None else [])
 
 
-async def refresh_window(platform: Any, post_id: int | None = None, *,
-                         entry: list[Any] | None = _READ, before_apply: Any = None) -> None:
-    """After a committed write: put the post's current entry in the window (`post_id`), or
-    rebuild the whole window (None). `entry`: a new post's entry, built by its create from the
-    committed values (no read; it also says no window holds the post yet).
+async def _update(platform: Any, post_ids: list[int],
+                  created: dict[int, list[Any] | None] | None = None,
+                  before_apply: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Put these posts' entries in the window, or rebuild it (no ids). `created`: posts just
+    created, with the entries their create built from the committed values (no read; it also
+    says no window holds them yet); `before_apply` runs before they go in.
 
     Each update reads the database after its commit, outside the lock that orders the updates
     of one process (concurrent creates do not queue behind each other's reads); an update whose
@@ -200,26 +207,29 @@ async def refresh_window(platform: Any, post_id: int | None = None, *,
     if local.lock is None:
         local.lock = asyncio.Lock()
     local.invalidated_at = time.monotonic()
-    local.seq += 1
-    mine = local.seq
+    seqs: dict[int, int] = {}
+    for post_id in post_ids:
+        local.seq += 1
+        seqs[post_id] = local.seq
     try:
-        new = entry is not _READ
-        if not new:
-            entry = await platform.db.read(post_entry, post_id) if post_id is not None \
-                else None
+        changes = created if created is not None else {
+            post_id: await platform.db.read(post_entry, post_id) for post_id in post_ids}
         if before_apply is not None:
-            await before_apply(entry)
+            await before_apply()
         async with local.lock:
             stored = False
-            if post_id is not None:
-                if max(local.applied.get(post_id, 0), local.full_applied) > mine:
+            if post_ids:
+                changes = {pid: e for pid, e in changes.items()
+                           if max(local.applied.get(pid, 0), local.full_applied) <= seqs[pid]}
+                if not changes:
                     return
                 window = await _current(platform, local)
                 if window is not None:
-                    _apply(window, post_id, entry, new=new)
+                    _apply(window, changes, new=created is not None)
                     if window["complete"] or len(window["e"]) >= WINDOW_SIZE * 9 // 10:
                         await _store(platform, local, window)
-                        local.applied[post_id] = mine
+                        for post_id in changes:
+                            local.applied[post_id] = seqs[post_id]
                         stored = True
             if not stored:
                 local.seq += 1
@@ -280,43 +290,56 @@ def creating_now() -> bool:
     return _creating.get()
 
 
-async def created(platform: Any, created: service.Created, started: float) -> None:
-    """After `POST /posts` committed: cache the new post's card and counters (when the card cache
-    serves it), then put it in the window. `created.post` is the PostRead the create returned,
-    built for its author with no reader state yet: the card is that read model without counters
-    and `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
+async def created(platform: Any, posts: Sequence[service.Created], started: float) -> None:
+    """After `POST /posts` committed (one create, or a batch of them: content/create_batch.py):
+    cache each new post's card and counters (when the card cache serves it), then put the posts
+    in the window, in one update. `created.post` is the PostRead the create returned, built for
+    its author with no reader state yet: the card is that read model without counters and
+    `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
     public, which matters only for a `public` post) and the window entry come from it and the
     author's profile visibility the create read in its unit of work (no read here)."""
-    post = created.post
-    if post.is_draft:
-        return  # not listed, and no post.created
-    listed = post.moderation_state != ModerationState.REMOVED.value
-    entry = _entry(post.id, post.author.id, post.visibility, post.moderation_state,
-                   post.community_id, post.created_at, created.profile_visibility) \
-        if listed else None
+    entries: dict[int, list[Any] | None] = {}
+    reads: list[PostRead] = []
+    for c in posts:
+        post = c.post
+        if post.is_draft:
+            continue  # not listed, and no post.created
+        listed = post.moderation_state != ModerationState.REMOVED.value
+        entries[post.id] = _entry(post.id, post.author.id, post.visibility,
+                                  post.moderation_state, post.community_id, post.created_at,
+                                  c.profile_visibility) if listed else None
+        reads.append(post)
+    if not entries:
+        return
 
-    async def cache_card(entry: list[Any] | None) -> None:
-        if (entry is None or post.moderation_state != ModerationState.VISIBLE.value
-                or post.visibility not in (PostVisibility.PUBLIC.value,
-                                           PostVisibility.FOLLOWERS.value)
-                or post.community_id is not None or post.repost_of_id is not None
-                or post.remix_of_id is not None):
-            return
-        card = post.model_dump(mode="json")
-        counts = {name: card.pop(name) for name in card_cache.COUNTERS}
-        counts["remix_count"] = counts["remix_count"] or 0
-        card.pop("viewer", None)
-        facts = {"a": post.author.id, "v": post.visibility, "pub": bool(entry[2] & OPEN)}
-        await store_unless_invalidated(platform.cache, card_cache.card_key(post.id),
-                                       orjson.dumps({"m": facts, "c": card}),
-                                       card_cache.CARD_TTL, started)
-        await store_unless_invalidated(platform.cache, card_cache.counts_key(post.id),
-                                       orjson.dumps(counts), card_cache.CARD_TTL, started)
+    async def cache_cards() -> None:
+        for post in reads:
+            await _cache_card(platform, post, entries[post.id], started)
 
     try:
-        await refresh_window(platform, post.id, entry=entry, before_apply=cache_card)
+        await _update(platform, list(entries), entries, before_apply=cache_cards)
     except Exception:  # as an event consumer's failure: logged, never failing the create
         log.exception("listing window update after a create failed")
+
+
+async def _cache_card(platform: Any, post: PostRead, entry: list[Any] | None,
+                      started: float) -> None:
+    if (entry is None or post.moderation_state != ModerationState.VISIBLE.value
+            or post.visibility not in (PostVisibility.PUBLIC.value,
+                                       PostVisibility.FOLLOWERS.value)
+            or post.community_id is not None or post.repost_of_id is not None
+            or post.remix_of_id is not None):
+        return
+    card = post.model_dump(mode="json")
+    counts = {name: card.pop(name) for name in card_cache.COUNTERS}
+    counts["remix_count"] = counts["remix_count"] or 0
+    card.pop("viewer", None)
+    facts = {"a": post.author.id, "v": post.visibility, "pub": bool(entry[2] & OPEN)}
+    await store_unless_invalidated(platform.cache, card_cache.card_key(post.id),
+                                   orjson.dumps({"m": facts, "c": card}),
+                                   card_cache.CARD_TTL, started)
+    await store_unless_invalidated(platform.cache, card_cache.counts_key(post.id),
+                                   orjson.dumps(counts), card_cache.CARD_TTL, started)
 
 
 # -- the reader's pieces -----------------------------------------------------------------------
