@@ -10,6 +10,9 @@ executes one of them as one unit of work and commits once:
 * PostgreSQL: `AsyncSession.run_sync(fn)` over asyncpg (greenlet bridge, no thread hop).
 
 Domain events recorded during the unit of work are handed to the event bus only after the commit.
+A unit of work doing the same writes for many items (a batch of posts: content/create_batch.py)
+can hold the writes nobody reads in it (`execute_write` inside `deferred_writes`) and send each
+statement's rows in one executemany at the end.
 
 The database being unreachable is a 503 `database_unavailable`, never a 500 (docs/security.md,
 "Dependency faults"): any failure to open a connection (refused, not accepting connections, no
