@@ -293,8 +293,8 @@ def creating_now() -> bool:
 async def created(platform: Any, posts: Sequence[service.Created], started: float) -> None:
     """After `POST /posts` committed (one create, or a batch of them: content/create_batch.py):
     cache each new post's card and counters (when the card cache serves it), then put the posts
-    in the window, in one update. `created.post` is the PostRead the create returned, built for
-    its author with no reader state yet: the card is that read model without counters and
+    in the window, in one update. Each `Created.post` is the PostRead its create returned, built
+    for its author with no reader state yet: the card is that read model without counters and
     `viewer`, which is what `card_cache.card_entry` builds; `pub` (the author's profile is
     public, which matters only for a `public` post) and the window entry come from it and the
     author's profile visibility the create read in its unit of work (no read here)."""
