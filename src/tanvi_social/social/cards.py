@@ -23,19 +23,17 @@ class AuthorCard(BaseModel):
 
 # built once, on the tables (Core statements: no ORM compile step on every execution)
 _U, _P = cast(Table, User.__table__), cast(Table, Profile.__table__)
-_COLUMNS = (_U.c.id, _U.c.username, _U.c.is_verified, _P.c.display_name, _P.c.avatar_url)
+# with the profile's visibility (a new post's listing entry needs it, content.list_cache)
+_COLUMNS = (_U.c.id, _U.c.username, _U.c.is_verified, _P.c.display_name, _P.c.avatar_url,
+            _P.c.visibility)
 _CARDS = (select(*_COLUMNS)
           .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
           .where(_U.c.id.in_(bindparam("ids", expanding=True))))
 # one author (a post just created, a single card): `=` instead of an expanding IN, whose SQL
-# is re-rendered on every execution; with the profile's visibility (a new post's listing entry
-# needs it, content.list_cache)
-_CARD = (select(*_COLUMNS, _P.c.visibility)
+# is re-rendered on every execution
+_CARD = (select(*_COLUMNS)
          .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
          .where(_U.c.id == bindparam("id")))
-_CARDS_VISIBILITY = (select(*_COLUMNS, _P.c.visibility)
-                     .select_from(_U.outerjoin(_P, _P.c.user_id == _U.c.id))
-                     .where(_U.c.id.in_(bindparam("ids", expanding=True))))
 
 
 def _card(row: Any) -> AuthorCard:
@@ -51,14 +49,9 @@ def author_cards_and_visibility(session: Session, user_ids: Iterable[int]
     if not ids:
         return {}
     rows = session.execute(_CARD, {"id": next(iter(ids))}) if len(ids) == 1 else \
-        session.execute(_CARDS_VISIBILITY, {"ids": list(ids)})
+        session.execute(_CARDS, {"ids": list(ids)})
     return {r.id: (_card(r), r.visibility) for r in rows}
 
 
 def author_cards(session: Session, user_ids: Iterable[int]) -> dict[int, AuthorCard]:
-    ids = set(user_ids)
-    if not ids:
-        return {}
-    rows = session.execute(_CARD, {"id": next(iter(ids))}) if len(ids) == 1 else \
-        session.execute(_CARDS, {"ids": list(ids)})
-    return {r.id: _card(r) for r in rows}
+    return {uid: card for uid, (card, _) in author_cards_and_visibility(session, user_ids).items()}
