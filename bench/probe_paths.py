@@ -1,4 +1,5 @@
-"""CPU time and SQL statements per request on the hot paths, one request at a time.
+"""CPU time and SQL statements per request on the hot paths, one request at a time (or
+`--concurrency N` at once).
 
     .venv/bin/python bench/probe_paths.py [--requests 200] [--only create,text,like]
     .venv/bin/python bench/probe_paths.py --database postgresql://postgres@127.0.0.1:5432/<empty>
@@ -108,6 +109,7 @@ async def probe(args: argparse.Namespace) -> None:
     os.environ.setdefault("TANVI_LOG_LEVEL", "WARNING")
     from tanvi_social.app import create_app
     from tanvi_social.core.jobs import runner_of
+    from tanvi_social.core.serving import tune_gc
     from tanvi_social.migrations.runner import upgrade
     from tanvi_social.settings import Settings
 
@@ -156,6 +158,7 @@ async def probe(args: argparse.Namespace) -> None:
                 viewers = users[1:41]
                 if args.direct:
                     client = DirectClient(app)  # type: ignore[assignment]
+                tune_gc()  # as the serving process (tanvi_social.asgi)
                 likers = iter(users[41:])
                 n = args.requests
                 scenarios: dict[str, Any] = {
@@ -184,7 +187,8 @@ async def probe(args: argparse.Namespace) -> None:
                 expect = {"create": 201, "text": 201, "like": 201, "comment": 201}
                 only = set(args.only.split(",")) if args.only else set(scenarios)
                 print(f"probe: {'PostgreSQL' if not db.is_sqlite else 'SQLite'}, {n} requests "
-                      f"each, one at a time, {'ASGI direct' if args.direct else 'httpx'}; "
+                      f"each, {args.concurrency} at a time, "
+                      f"{'ASGI direct' if args.direct else 'httpx'}; "
                       f"load average {os.getloadavg()}")
                 ceiling_cpu = None
                 for name, call in scenarios.items():
@@ -199,10 +203,15 @@ async def probe(args: argparse.Namespace) -> None:
                     counter.kinds.clear()
                     counter.keep = args.statements
                     cpu0, wall0 = time.process_time(), time.perf_counter()
-                    for i in range(count):
-                        r = await call(i)
-                        assert r.status_code == expect.get(name, 200), (name, r.status_code,
-                                                                        r.text[:300])
+
+                    async def client_task(first: int, call: Any = call, name: str = name,
+                                          count: int = count) -> None:
+                        for i in range(first, count, args.concurrency):
+                            r = await call(i)
+                            assert r.status_code == expect.get(name, 200), (
+                                name, r.status_code, r.text[:300])
+
+                    await asyncio.gather(*(client_task(k) for k in range(args.concurrency)))
                     await jobs.drain()
                     cpu = (time.process_time() - cpu0) / count * 1000
                     wall = (time.perf_counter() - wall0) / count * 1000
@@ -216,18 +225,22 @@ async def probe(args: argparse.Namespace) -> None:
                         for stmt, k in counter.kinds.most_common(40):
                             print(f"      {k / count:5.2f}  {stmt}")
                     if args.profile == name:
-                        await _profile(call, count, jobs, 20_000)
+                        await _profile(call, count, jobs, 20_000, args.concurrency)
 
 
-async def _profile(call: Any, count: int, jobs: Any, offset: int) -> None:
+async def _profile(call: Any, count: int, jobs: Any, offset: int, concurrency: int) -> None:
     """cProfile on the CPU clock (time.process_time): waits for other processes do not count."""
     import cProfile
     import pstats
 
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
-    for i in range(count):
-        await call(offset + i)
+
+    async def client_task(first: int) -> None:
+        for i in range(first, count, concurrency):
+            await call(offset + i)
+
+    await asyncio.gather(*(client_task(k) for k in range(concurrency)))
     await jobs.drain()
     profiler.disable()
     stats = pstats.Stats(profiler)
@@ -248,6 +261,9 @@ def main() -> None:
     parser.add_argument("--database", help="an empty PostgreSQL database URL (default SQLite)")
     parser.add_argument("--direct", action="store_true",
                         help="call the ASGI app directly (server cost only, no HTTP client)")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="requests in flight at once (e.g. 32, as wrk -c32: creates that "
+                             "arrive together share a batch)")
     parser.add_argument("--statements", action="store_true",
                         help="list the statements run per request")
     parser.add_argument("--redis-url", default=None,

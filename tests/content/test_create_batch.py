@@ -88,10 +88,13 @@ async def test_posts_sent_together_share_a_unit_of_work_and_are_each_exact(
     again = await client.get(newest, headers=other.headers)
     assert again.headers["X-Cache"] == "hit"
     assert again.json()["posts"] == listing.json()["posts"]
-    # each post is readable by others at once, as stored
-    for pid in ids:
+    # each post is readable by others at once, as stored: each response's id is the row of
+    # its own request (the batch's INSERT hands the ids out in the order of its rows)
+    for (user, body), pid in zip(bodies, ids, strict=True):
         read = await client.get(f"/api/content/posts/{pid}", headers=other.headers)
         assert read.status_code == 200
+        assert read.json()["post"]["caption"] == body["caption"]
+        assert read.json()["post"]["author"]["id"] == user.id
 
 
 async def test_analysis_in_a_batch_is_what_one_by_one_gives(

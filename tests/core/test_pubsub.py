@@ -118,3 +118,49 @@ async def test_redis_down_delivers_locally_and_reports_degraded(database_url: st
     finally:
         await ps.stop()
         await platform.close()
+
+
+def _event_classes() -> list[type]:
+    import importlib
+    import pkgutil
+
+    import tanvi_social
+    from tanvi_social.core.events import DomainEvent
+
+    for module in pkgutil.walk_packages(tanvi_social.__path__, "tanvi_social."):
+        if module.name.endswith("events"):
+            importlib.import_module(module.name)
+
+    def below(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *below(sub))]
+
+    return below(DomainEvent)
+
+
+def test_to_json_is_the_json_of_to_dict_for_every_event() -> None:
+    """What streams receive (`to_json`, orjson on the dataclass) is exactly the JSON of
+    `to_dict` (`asdict`), `name` included, for every event class, nested values too."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    import orjson
+
+    samples: dict[str, Any] = {"int": 7, "str": "x", "bool": True, "float": 1.5}
+    classes = _event_classes()
+    assert len(classes) >= 30
+    for cls in classes:
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if not f.init or f.name == "occurred_at":
+                continue
+            kind = str(f.type)
+            if "dict" in kind:
+                values[f.name] = {"counts": {"going": 2}, "when": datetime(2026, 1, 2, tzinfo=UTC)}
+            elif "tuple" in kind or "list" in kind:
+                values[f.name] = (1, 2)
+            else:
+                values[f.name] = next((v for k, v in samples.items() if k in kind), None)
+        event = cls(**values)
+        expected = orjson.loads(orjson.dumps(event.to_dict(), default=str))
+        assert event.to_json() == expected, cls.__name__
+        assert event.to_json()["name"] == event.name != "event"

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, desc, func, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import manager_of_class
 
 from tanvi_social.accounts.models import User
 from tanvi_social.content import analysis, remix
@@ -479,9 +480,21 @@ def _needs_body(caption: str, media_ids: Sequence[int], outfit_items: Sequence[A
 _POSTS = cast(Table, Post.__table__)
 # Core INSERTs built once (no ORM unit-of-work bookkeeping on the create path)
 _INSERT_POST = insert(_POSTS).returning(_POSTS.c.id)
-# several posts in one execution, their ids in the order of the rows
+# several posts in one execution, their ids in the order of the rows (PostgreSQL: SQLAlchemy
+# orders them with a sentinel); SQLite in one multi-row statement, see `_insert_posts`
 _INSERT_POSTS = insert(_POSTS).returning(_POSTS.c.id, sort_by_parameter_order=True)
+_INSERT_POSTS_SQLITE = insert(_POSTS).returning(_POSTS.c.id)
 _INSERT_HASHTAGS = insert(cast(Table, PostHashtag.__table__))
+_POST_MANAGER = manager_of_class(Post)
+
+
+def _transient_post(**values: Any) -> Post:
+    """A new `Post` holding `values` as its attributes, made without the ORM's attribute
+    events (a `Post(...)` fires one per column: ~5 % of a text post's time). Only for a post
+    that `_insert_posts` writes: it never enters a session, so nothing reads its history."""
+    post: Post = _POST_MANAGER.new_instance()
+    post.__dict__.update(values)
+    return post
 
 
 def _insert_posts(session: Session, posts: Sequence[Post]) -> None:
@@ -490,11 +503,18 @@ def _insert_posts(session: Session, posts: Sequence[Post]) -> None:
     Each `post` stays a transient object (never in the session) that carries every column's
     value as the row has it: a column left unset, or None, gets its default exactly as a flush
     would apply it, and the new id is set on it. Nothing in the unit of work may expect it in
-    the session's identity map; `session.get(Post, id)` reads the row."""
+    the session's identity map; `session.get(Post, id)` reads the row.
+
+    On SQLite the rows go in one multi-row INSERT (SQLAlchemy cannot order RETURNING rows
+    there and would run one statement per row): SQLite inserts the rows of a VALUES list in
+    order, and each new row of a table with an INTEGER PRIMARY KEY gets one more than the
+    largest id, under the writer's lock, so the batch's ids are consecutive in row order
+    (RETURNING's own order is unspecified: they are sorted). Anything else raises, and the
+    batch is re-run one create at a time (`content.create_batch`)."""
     rows: list[dict[str, Any]] = []
     for post in posts:
         values: dict[str, Any] = {}
-        state = post.__dict__
+        state = post.__dict__  # transient: the values are set directly, without events
         for column in _POSTS.c:
             if column.primary_key:
                 continue
@@ -502,16 +522,19 @@ def _insert_posts(session: Session, posts: Sequence[Post]) -> None:
             if value is None and column.default is not None:
                 default = column.default
                 value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-                setattr(post, column.key, value)
-            elif column.key not in state:
-                setattr(post, column.key, None)
+            state[column.key] = value
             values[column.key] = value
         rows.append(values)
     if len(rows) == 1:
-        posts[0].id = session.execute(_INSERT_POST, rows[0]).scalar_one()
-        return
-    for post, new_id in zip(posts, session.execute(_INSERT_POSTS, rows).scalars(), strict=True):
-        post.id = new_id
+        ids = [session.execute(_INSERT_POST, rows[0]).scalar_one()]
+    elif session.get_bind().dialect.name == "sqlite":
+        ids = sorted(session.execute(_INSERT_POSTS_SQLITE, rows).scalars())
+        if ids != list(range(ids[0], ids[0] + len(rows))):
+            raise RuntimeError(f"posts inserted with ids out of row order: {ids}")
+    else:
+        ids = list(session.execute(_INSERT_POSTS, rows).scalars())
+    for post, new_id in zip(posts, ids, strict=True):
+        post.__dict__["id"] = new_id
 
 
 def _set_hashtags(session: Session, post: Post, *, new: bool = False) -> None:
@@ -692,7 +715,7 @@ def _prepare_post(session: Session, user_id: int, data: PostCreate, rate_limits:
         if data.remix_of is not None else None
     media = media_service.claim_media(session, user_id, media_ids)
     now = utcnow()
-    post = Post(
+    post = _transient_post(
         author_id=user_id, post_type=data.post_type, title=data.title, caption=caption,
         hashtags=parse_hashtags(caption), mentions=resolve_mentions(session, user_id, caption),
         style_tags=data.style_tags or [], outfit_items=items, occasion=data.occasion,

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import orjson
+
 from tanvi_social.core.time import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,13 @@ class DomainEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """`to_dict` with JSON values (tuples as lists, anything else orjson does not know as
+        `str`): what streams and other workers receive. orjson reads the dataclass itself;
+        `asdict` deep-copies every value first (~20 µs an event, a few % of a text post)."""
+        # orjson leaves out fields that are not `__init__` arguments: `name` is the only one
+        return {"name": self.name, **orjson.loads(orjson.dumps(self, default=str))}
 
 
 Handler = Callable[[Any], Awaitable[None]]

@@ -251,10 +251,9 @@ def bridge_events(platform: Platform, pubsub: PubSub) -> None:
     """Republish each committed domain event on the `events` channel as JSON."""
 
     async def forward(event: Any) -> None:
-        to_dict = getattr(event, "to_dict", None)
-        if to_dict is None:
+        to_json = getattr(event, "to_json", None)
+        if to_json is None:
             return
-        payload = orjson.loads(orjson.dumps(to_dict(), default=str))
-        await pubsub.publish(EVENTS_CHANNEL, payload)
+        await pubsub.publish(EVENTS_CHANNEL, to_json())
 
     platform.bus.subscribe_all(forward)

@@ -20,8 +20,6 @@ import logging
 import time
 from typing import Any
 
-import orjson
-
 from tanvi_social.core.platform import Platform
 from tanvi_social.realtime import service
 from tanvi_social.realtime.hub import Frame, Hub
@@ -118,8 +116,8 @@ class Realtime:
     async def on_event(self, event: Any) -> None:
         """Direct bus consumer, used only when there is no `core.pubsub`."""
         name = getattr(event, "name", None)
-        if name in ROUTED and hasattr(event, "to_dict"):
-            await self.dispatch(name, orjson.loads(orjson.dumps(event.to_dict(), default=str)))
+        if name in ROUTED and hasattr(event, "to_json"):
+            await self.dispatch(name, event.to_json())
 
     async def dispatch(self, name: str, fields: dict[str, Any]) -> int:
         """Deliver one event to this worker's connections; returns how many it reached."""
