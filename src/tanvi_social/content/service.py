@@ -486,6 +486,10 @@ _INSERT_POSTS = insert(_POSTS).returning(_POSTS.c.id, sort_by_parameter_order=Tr
 _INSERT_POSTS_SQLITE = insert(_POSTS).returning(_POSTS.c.id)
 _INSERT_HASHTAGS = insert(cast(Table, PostHashtag.__table__))
 _POST_MANAGER = manager_of_class(Post)
+# (key, default, whether the default is called) of each column an INSERT sets
+_POST_COLUMNS = [(c.key, None if c.default is None else c.default.arg,  # type: ignore[attr-defined]
+                  c.default is not None and c.default.is_callable)
+                 for c in _POSTS.c if not c.primary_key]
 
 
 def _transient_post(**values: Any) -> Post:
@@ -515,15 +519,12 @@ def _insert_posts(session: Session, posts: Sequence[Post]) -> None:
     for post in posts:
         values: dict[str, Any] = {}
         state = post.__dict__  # transient: the values are set directly, without events
-        for column in _POSTS.c:
-            if column.primary_key:
-                continue
-            value = state.get(column.key)
-            if value is None and column.default is not None:
-                default = column.default
-                value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-            state[column.key] = value
-            values[column.key] = value
+        for key, default, is_callable in _POST_COLUMNS:
+            value = state.get(key)
+            if value is None and default is not None:
+                value = default(None) if is_callable else default
+            state[key] = value
+            values[key] = value
         rows.append(values)
     if len(rows) == 1:
         ids = [session.execute(_INSERT_POST, rows[0]).scalar_one()]

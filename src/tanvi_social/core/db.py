@@ -38,6 +38,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import orjson
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import (
     DataError,
@@ -75,20 +76,45 @@ NAMING_CONVENTION = {
 }
 
 
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLite's DATETIME (the same DDL) without SQLAlchemy's own conversion to and from text:
+    `UTCDateTime` does it in one step."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
-    """Stores timezone-aware UTC datetimes and always returns them aware (SQLite drops tzinfo)."""
+    """Stores timezone-aware UTC datetimes and always returns them aware (SQLite drops tzinfo).
+
+    On SQLite the value is stored as naive UTC text in the format SQLAlchemy's DATETIME writes
+    (`2026-11-27 10:48:55.151855`, microseconds always: rows compare as text), written with
+    `isoformat` and read with `fromisoformat` (C) instead of SQLAlchemy's %-format and regular
+    expression (a text post binds nine datetimes: docs/benchmarks.md → "Group commit")."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return _SQLiteDateTime()
+        return super().load_dialect_impl(dialect)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         value = as_utc(value)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else as_utc(value)
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 class Base(DeclarativeBase):
