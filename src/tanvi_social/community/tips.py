@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, String, cast, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -21,6 +21,7 @@ from tanvi_social.accounts.models import User
 from tanvi_social.community.models import DailyTip, StyleTip, TipReaction
 from tanvi_social.community.schemas import DailyTipRead, TipCreate, TipRead, TipViewer
 from tanvi_social.community.service import screen
+from tanvi_social.core.db import json_text_contains
 from tanvi_social.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tanvi_social.core.pagination import PageParams
 from tanvi_social.social.activities import record_activity
@@ -55,7 +56,7 @@ def tip_reads(session: Session, viewer_id: int | None, tips: Sequence[StyleTip])
 
 
 def _has_tag(tag: str) -> ColumnElement[bool]:
-    return cast(StyleTip.style_tags, String).like(f'%"{tag}"%')
+    return json_text_contains(StyleTip.style_tags, tag)
 
 
 def list_tips(session: Session, viewer_id: int | None, page: PageParams, *,

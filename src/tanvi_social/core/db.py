@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import orjson
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, MetaData, String, cast, create_engine, event, or_, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import (
@@ -56,6 +56,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from tanvi_social.core.errors import ServiceUnavailable
@@ -160,6 +161,29 @@ def json_loads(text: str | bytes) -> Any:
     return json.loads(raw)
 
 
+def json_dumps(value: Any) -> str:
+    """The JSON columns' encoder: orjson, compact UTF-8 (~10× faster than `json.dumps`, whose
+    text had spaces and \\u-escapes: `json_text_contains` matches both), with `json.dumps`
+    for what orjson refuses (integers beyond 64 bits). Non-finite floats are written as null,
+    which is JSON (`json.dumps` wrote NaN, which PostgreSQL refuses)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_text_contains(column: Any, value: str) -> ColumnElement[bool]:
+    """Whether a JSON column's text holds the JSON string `value` (e.g. an element of a list of
+    tags), in the encoding of `json_dumps` or of `json.dumps` (rows written before)."""
+    forms = dict.fromkeys((orjson.dumps(value).decode(), json.dumps(value)))
+    text_of = cast(column, String)
+    return or_(*(text_of.like("%" + _like_literal(form) + "%", escape="\\") for form in forms))
+
+
+def _like_literal(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -179,13 +203,13 @@ def make_sync_engine(url: str, *, echo: bool = False) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             sync_url, echo=echo, connect_args={"check_same_thread": False},
-            pool_size=8, max_overflow=8, json_deserializer=json_loads,
+            pool_size=8, max_overflow=8, json_serializer=json_dumps, json_deserializer=json_loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(sync_url, echo=echo, pool_pre_ping=True,
                          connect_args={"connect_timeout": CONNECT_TIMEOUT},
-                         json_deserializer=json_loads)
+                         json_serializer=json_dumps, json_deserializer=json_loads)
 
 
 IDLE_PING_S = 1.0  # a pooled connection unused for longer is pinged before it is handed out
@@ -308,7 +332,7 @@ class Database:
             self.async_engine = create_async_engine(
                 async_url, echo=echo, pool_size=pool_size, max_overflow=max_overflow,
                 pool_timeout=10, connect_args={"timeout": CONNECT_TIMEOUT},
-                json_deserializer=json_loads,
+                json_serializer=json_dumps, json_deserializer=json_loads,
             )
             _ping_when_idle(self.async_engine.sync_engine)
             self._async_sessions = async_sessionmaker(self.async_engine, expire_on_commit=False)

@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, literal, or_, select, union_all, update
+from sqlalchemy import delete, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tanvi_social.accounts.models import User
-from tanvi_social.core.db import record_event
+from tanvi_social.core.db import json_text_contains, record_event
 from tanvi_social.core.errors import (
     Conflict,
     Forbidden,
@@ -234,8 +234,8 @@ def list_profiles(session: Session, viewer_id: int | None, page: PageParams, *,
     if style_tag:
         tag = normalise_tag(style_tag)
         query = query.where(Profile.visibility == Visibility.PUBLIC.value, or_(
-            cast(Profile.style_tags, String).like(f'%"{tag}"%'),
-            cast(Profile.custom_tags, String).like(f'%"{tag}"%')))
+            json_text_contains(Profile.style_tags, tag),
+            json_text_contains(Profile.custom_tags, tag)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(func.coalesce(Profile.followers_count, 0).desc(),
                                           User.id).offset(page.offset).limit(page.per_page)).all()
