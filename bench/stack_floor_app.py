@@ -4,8 +4,8 @@ create does anything of its own (`bench/bench_write_floor.py` measures it beside
 The whole service as `tanvi-social serve` runs it (`tanvi_social.asgi:app`: every router, the
 middleware stack, the route guard, the error handlers, the serving process's GC settings) plus
 one route, `POST /api/bench/posts`, declared like `POST /api/content/posts`: the same
-dependencies (`LimitedWriter`: the writer with its cached auth state and revocation check, and
-the write rate limit; `PlatformDep`) and the same `PostCreate` body. Its body is
+dependency (`PostingWriter`: the writer with its cached auth state and revocation check, and
+the write rate limit) and the same `PostCreate` body. Its body is
 `bench/floor_app.py`'s: ONE raw `sqlite3` INSERT and a commit on the event loop, and 201 with the
 new id as orjson bytes. Everything the real create does beyond that is absent.
 
@@ -15,18 +15,17 @@ new id as orjson bytes. Everything the real create does beyond that is absent.
 from __future__ import annotations
 
 from bench.floor_db import insert_post
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from tanvi_social.asgi import app
-from tanvi_social.content.router import LimitedWriter
+from tanvi_social.content.router import PostingWriter
 from tanvi_social.content.schemas import PostCreate
-from tanvi_social.core.deps import PlatformDep
 
 router = APIRouter(prefix="/api/bench")
 
 
 @router.post("/posts", status_code=201)
-async def create(body: PostCreate, user: LimitedWriter, platform: PlatformDep) -> Response:
+async def create(body: PostCreate, user: PostingWriter, request: Request) -> Response:
     return insert_post(user.user_id, body)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
@@ -192,7 +192,24 @@ async def require_user(request: Request, credentials: Bearer) -> Principal:
 
 async def require_writer(request: Request, credentials: Bearer) -> Principal:
     """Suspended accounts may read but not write."""
-    principal = await require_user(request, credentials)
+    return _not_suspended(await require_user(request, credentials))
+
+
+async def request_writer(request: Request) -> Principal:
+    """`require_writer` from the request alone, for a hot write whose only dependency this is
+    (FastAPI solves the bearer scheme, a dependency of the dependency, again on every request):
+    the same answers (401 without a header, with a malformed or bad token; 403 when
+    suspended). Such a route documents its security itself (`BEARER_SECURITY`)."""
+    principal, _ = await request_principal(request, _no_keys)
+    if principal is None:
+        raise Unauthorized("Authentication required", code="not_authenticated")
+    return _not_suspended(principal)
+
+
+BEARER_SECURITY: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
+
+
+def _not_suspended(principal: Principal) -> Principal:
     if principal.is_suspended:
         assert principal.suspended_until is not None
         until = as_utc(principal.suspended_until).isoformat().replace("+00:00", "Z")
