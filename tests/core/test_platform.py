@@ -311,3 +311,36 @@ class TestMonitorMiddleware:
         assert routes["GET /api/auth/me"]["count"] == 3
         assert routes["GET /api/auth/me"]["error_rate"] == 0.0
         assert routes["GET unmatched"]["client_error_rate"] == 1.0
+
+
+async def test_generated_request_ids_are_unique_and_uuid_sized(client: AsyncClient) -> None:
+    ids = [(await client.get("/api/health/live")).headers["x-request-id"] for _ in range(50)]
+    assert len(set(ids)) == 50
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_a_forked_worker_draws_request_ids_of_its_own() -> None:
+    import multiprocessing
+
+    from tanvi_social.core.middleware import new_request_id
+
+    parent = [new_request_id() for _ in range(3)]
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply(new_request_id)
+    assert child not in parent
+    assert child[:20] != parent[0][:20]  # another prefix, not the parent's next number
+
+
+async def test_metrics_count_every_request_of_each_series(client: AsyncClient) -> None:
+    from prometheus_client import REGISTRY
+
+    def count(route: str, status: str) -> float:
+        return REGISTRY.get_sample_value("tanvi_http_requests_total", {
+            "method": "GET", "route": route, "status": status}) or 0.0
+
+    live, missing = count("/api/health/live", "200"), count("unmatched", "404")
+    for _ in range(3):
+        await client.get("/api/health/live")
+    await client.get("/api/no-such-thing")
+    assert count("/api/health/live", "200") == live + 3
+    assert count("unmatched", "404") == missing + 1

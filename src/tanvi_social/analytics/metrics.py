@@ -32,11 +32,21 @@ def _build() -> dict[str, Any]:
     return _metrics
 
 
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # the labelled series in use
+
+
 def observe(method: str, route: str, status: int, duration_ms: float) -> None:
-    """Record one request (called by the monitor for every request)."""
-    m = _build()
-    m["requests"].labels(method, route, str(status)).inc()
-    m["latency"].labels(method, route).observe(duration_ms / 1000)
+    """Record one request (called by the monitor for every request). The labelled series are
+    looked up once per (method, route, status): `labels()` takes a lock and builds a key on
+    every call. Routes are templates, so the series are bounded (the monitor's own bound)."""
+    key = (method, route, status)
+    series = _children.get(key)
+    if series is None:
+        m = _build()
+        series = _children[key] = (m["requests"].labels(method, route, str(status)),
+                                   m["latency"].labels(method, route))
+    series[0].inc()
+    series[1].observe(duration_ms / 1000)
 
 
 def render() -> tuple[bytes, str]:

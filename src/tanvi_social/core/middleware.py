@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
 import uuid
@@ -32,6 +34,24 @@ CSP = (b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsaf
 NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
+# A request id is a random prefix of this process and a counter: unique, 32 hex digits like a
+# UUID's, without a system call for 16 random bytes on every request (it is not a secret).
+_ids: list[Any] = []
+
+
+def _new_id_source() -> None:
+    _ids[:] = [uuid.uuid4().hex[:20], itertools.count(1)]
+
+
+_new_id_source()
+os.register_at_fork(after_in_child=_new_id_source)  # a forked worker gets its own prefix
+
+
+def new_request_id() -> str:
+    prefix, counter = _ids
+    return f"{prefix}{next(counter) % (1 << 48):012x}"
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -53,7 +73,7 @@ class PlatformMiddleware:
         headers = dict(scope["headers"])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         valid = 0 < len(incoming) <= 64 and incoming.isprintable()
-        request_id = incoming if valid else uuid.uuid4().hex
+        request_id = incoming if valid else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         content_type = headers.get(b"content-type", b"")
         limit = self.max_upload if content_type.startswith(b"multipart/") else self.max_json
