@@ -5,7 +5,9 @@ same posts created one by one get."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import time
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from tanvi_social.content import service
+from tanvi_social.content import create_batch, service
 from tanvi_social.content.models import Post, PostFacet, PostHashtag
 from tanvi_social.moderation.models import TextFingerprint
 from tanvi_social.social.models import Activity
@@ -215,3 +217,56 @@ async def test_posts_with_images_take_a_unit_of_work_of_their_own(
     assert [r.status_code for r in responses] == [201] * 6
     assert batch_sizes.count(1) >= 3
     assert sum(batch_sizes) == 6
+
+
+_looks = itertools.count(1)
+
+
+async def _closed_loop(client: AsyncClient, users: list[TestUser], rounds: int) -> list[int]:
+    """Each user posts `rounds` times, each post sent when the previous one was answered (as
+    wrk's connections do); returns the status codes."""
+    async def one(user: TestUser) -> list[int]:
+        return [(await client.post("/api/content/posts", json={
+            "caption": f"Look number {next(_looks)}"}, headers=user.headers)).status_code
+            for _ in range(rounds)]
+
+    for user in users:  # signed in first, so every create reaches the batcher at once
+        assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 200
+    return [code for codes in await asyncio.gather(*(one(u) for u in users)) for code in codes]
+
+
+async def test_after_a_batch_the_next_gathers_as_many_creates(
+        client: AsyncClient, factory: Factory, platform: Any, batch_sizes: list[int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pause after a batch of several ends as soon as as many creates wait: with pauses of
+    2 s, three rounds take far less than the two pauses between them would."""
+    monkeypatch.setattr(create_batch, "GATHER_S", 2.0)
+    users = await factory.users(6, prefix="loop")
+    started = time.monotonic()
+    codes = await _closed_loop(client, users, 3)
+    assert codes == [201] * 18
+    assert batch_sizes == [6, 6, 6]
+    assert time.monotonic() - started < 1.5
+    # the pause after the last batch runs out (nobody posts again) and the batcher stops
+    batcher = create_batch.batcher(platform)
+    while batcher.busy:
+        await asyncio.sleep(0.05)
+    assert time.monotonic() - started >= 2.0
+
+
+async def test_the_pause_is_bounded_and_a_lone_create_never_waits(
+        client: AsyncClient, factory: Factory, batch_sizes: list[int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(create_batch, "GATHER_S", 0.2)
+    users = await factory.users(3, prefix="bound")
+    # three together, then only one of them posts again: it waits out the pause (not more)
+    assert await _closed_loop(client, users, 1) == [201] * 3
+    started = time.monotonic()
+    assert await _closed_loop(client, users[:1], 1) == [201]
+    assert 0.15 <= time.monotonic() - started < 5
+    # a create after a batch of one is not held back
+    started = time.monotonic()
+    assert await _closed_loop(client, users[:1], 1) == [201]
+    assert await _closed_loop(client, users[:1], 1) == [201]
+    assert time.monotonic() - started < 0.15
+    assert batch_sizes == [3, 1, 1, 1]
