@@ -130,11 +130,20 @@ def main() -> None:
                 for name, server, path, script in runs:
                     if name.startswith(("text_posts", "stack_posts")):
                         warm_auth(server.url, data["tokens"])
+                    counted = name == "text_posts"  # the service's own batches (stack app)
+                    before = httpx.get(server.url + "/api/bench/batches").json() if counted \
+                        else None
                     res = run_wrk(wrk, server.url, path, script, args.duration, args.connections)
+                    if before is not None:
+                        after = httpx.get(server.url + "/api/bench/batches").json()
+                        batches = after["batches"] - before["batches"]
+                        res["mean_batch"] = round(
+                            (after["creates"] - before["creates"]) / max(batches, 1), 1)
                     figures[name] = res
                     print(f"round {k + 1}  {name:<14} {res['rps']:>8,.0f} req/s  "
                           f"p50 {res['p50_ms']:>7.2f} ms  p99 {res['p99_ms']:>8.2f}  "
-                          f"errors {res['errors']}")
+                          f"errors {res['errors']}"
+                          + (f"  mean batch {res['mean_batch']}" if "mean_batch" in res else ""))
                 floor_rps, posts_rps = figures["floor_posts"]["rps"], figures["text_posts"]["rps"]
                 figures["floor_ratio_to_floor_ceiling"] = round(
                     floor_rps / figures["floor_ceiling"]["rps"], 3)
