@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -19,6 +19,7 @@ from tanvi_social.content import create_batch, service
 from tanvi_social.content.models import Post, PostFacet, PostHashtag
 from tanvi_social.moderation.models import TextFingerprint
 from tanvi_social.social.models import Activity
+from tests.conftest import AppHarness
 from tests.content.helpers import make_post
 from tests.content.test_posts import posts_count
 from tests.factories import Factory, TestUser
@@ -222,28 +223,35 @@ async def test_posts_with_images_take_a_unit_of_work_of_their_own(
 _looks = itertools.count(1)
 
 
-async def _closed_loop(client: AsyncClient, users: list[TestUser], rounds: int) -> list[int]:
-    """Each user posts `rounds` times, each post sent when the previous one was answered (as
-    wrk's connections do); returns the status codes."""
-    async def one(user: TestUser) -> list[int]:
-        return [(await client.post("/api/content/posts", json={
-            "caption": f"Look number {next(_looks)}"}, headers=user.headers)).status_code
-            for _ in range(rounds)]
+async def _closed_loop(harness: AppHarness, users: list[TestUser], rounds: int) -> list[int]:
+    """Each user posts `rounds` times on a connection of their own, each post sent when the
+    previous one was answered (as wrk's connections do); returns the status codes."""
+    async def one(user: TestUser, port: int) -> list[int]:
+        transport = ASGITransport(app=harness.app, client=("10.0.0.1", port))
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 200
+            signed_in.append(user)  # all signed in first, so the creates arrive at once
+            if len(signed_in) == len(users):
+                start.set()
+            await start.wait()
+            return [(await client.post("/api/content/posts", json={
+                "caption": f"Look number {next(_looks)}"}, headers=user.headers)).status_code
+                for _ in range(rounds)]
 
-    for user in users:  # signed in first, so every create reaches the batcher at once
-        assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 200
-    return [code for codes in await asyncio.gather(*(one(u) for u in users)) for code in codes]
+    start, signed_in = asyncio.Event(), []
+    return [code for codes in await asyncio.gather(*(one(u, 40000 + i) for i, u in enumerate(
+        users))) for code in codes]
 
 
 async def test_after_a_batch_the_next_gathers_as_many_creates(
-        client: AsyncClient, factory: Factory, platform: Any, batch_sizes: list[int],
+        harness: AppHarness, factory: Factory, platform: Any, batch_sizes: list[int],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The pause after a batch of several ends as soon as as many creates wait: with pauses of
     2 s, three rounds take far less than the two pauses between them would."""
     monkeypatch.setattr(create_batch, "GATHER_S", 2.0)
     users = await factory.users(6, prefix="loop")
     started = time.monotonic()
-    codes = await _closed_loop(client, users, 3)
+    codes = await _closed_loop(harness, users, 3)
     assert codes == [201] * 18
     assert batch_sizes == [6, 6, 6]
     assert time.monotonic() - started < 1.5
@@ -255,18 +263,18 @@ async def test_after_a_batch_the_next_gathers_as_many_creates(
 
 
 async def test_the_pause_is_bounded_and_a_lone_create_never_waits(
-        client: AsyncClient, factory: Factory, batch_sizes: list[int],
+        harness: AppHarness, factory: Factory, batch_sizes: list[int],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(create_batch, "GATHER_S", 0.2)
     users = await factory.users(3, prefix="bound")
     # three together, then only one of them posts again: it waits out the pause (not more)
-    assert await _closed_loop(client, users, 1) == [201] * 3
+    assert await _closed_loop(harness, users, 1) == [201] * 3
     started = time.monotonic()
-    assert await _closed_loop(client, users[:1], 1) == [201]
+    assert await _closed_loop(harness, users[:1], 1) == [201]
     assert 0.15 <= time.monotonic() - started < 5
     # a create after a batch of one is not held back
     started = time.monotonic()
-    assert await _closed_loop(client, users[:1], 1) == [201]
-    assert await _closed_loop(client, users[:1], 1) == [201]
+    assert await _closed_loop(harness, users[:1], 1) == [201]
+    assert await _closed_loop(harness, users[:1], 1) == [201]
     assert time.monotonic() - started < 0.15
     assert batch_sizes == [3, 1, 1, 1]

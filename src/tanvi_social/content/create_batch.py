@@ -30,20 +30,24 @@ from tanvi_social.content.schemas import PostCreate
 from tanvi_social.core.errors import AppError
 
 MAX_BATCH = 64  # creates per unit of work at most (bounds one commit's time on the loop)
-# After a batch of several creates, the next one waits up to this long until as many creates
-# wait as the last batch had plus those already waiting: the group-commit delay of databases
-# (PostgreSQL's commit_delay). The clients just answered may be sending their next posts;
-# without the pause a batch took the first few and the rest formed another (wrk, 32 clients:
-# batches of 12 on average instead of 32, ~30 % more CPU per post: docs/benchmarks.md), and
-# counting only the last batch let two halves of the clients alternate in batches of 16. A
-# create after a create that was alone never waits.
+# After a batch of several creates, the next one waits up to this long for a create from each
+# connection seen: those of the batch (their clients, just answered, may be sending their next
+# posts) and those of the creates already waiting. The group-commit delay of databases
+# (PostgreSQL's commit_delay): without it a batch took the first few and the rest formed
+# another (wrk, 32 clients: batches of 12 on average instead of 32, ~30 % more CPU per post:
+# docs/benchmarks.md). The creates that arrived while the batch ran (SQLite runs it on the
+# event loop) are counted after SETTLE_TURNS turns of the loop have brought them to the
+# batcher: counting only the batch let two halves of the clients alternate in batches of 16.
+# A create after a create that was alone never waits.
 GATHER_S = 0.001
+SETTLE_TURNS = 3
 
 
 @dataclass
 class _Request:
     user_id: int
     data: PostCreate
+    client: Any  # the connection it came on (host, port), or an object of its own
     answer: asyncio.Future[service.Created] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -62,9 +66,12 @@ class CreateBatcher:
         """Whether a batch is running, waiting or pausing for more creates."""
         return self._drainer is not None
 
-    async def create(self, user_id: int, data: PostCreate) -> service.Created:
-        """Create one post; returns when it is committed and listed (or raises its error)."""
-        request = _Request(user_id, data)
+    async def create(self, user_id: int, data: PostCreate,
+                     client: Any = None) -> service.Created:
+        """Create one post; returns when it is committed and listed (or raises its error).
+        `client`: the connection it came on (the ASGI scope's), to tell whether the clients of
+        a batch come back (see `GATHER_S`)."""
+        request = _Request(user_id, data, object() if client is None else client)
         if not service.batchable(data):
             await self._run([request])
         else:
@@ -83,8 +90,11 @@ class CreateBatcher:
             while self._waiting:
                 batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
                 await self._run(batch)
-                if len(batch) > 1:  # the creates just answered may come back: wait for them
-                    await self._gather(min(MAX_BATCH, len(batch) + len(self._waiting)))
+                if len(batch) > 1:  # the clients just answered may come back: wait for them
+                    for _ in range(SETTLE_TURNS):  # creates already received reach the batcher
+                        await asyncio.sleep(0)
+                    clients = {r.client for r in batch} | {r.client for r in self._waiting}
+                    await self._gather(min(MAX_BATCH, len(clients)))
         except BaseException as exc:  # cancelled (the server is stopping)
             waiting, self._waiting = self._waiting, []
             for request in waiting:
@@ -95,6 +105,8 @@ class CreateBatcher:
 
     async def _gather(self, count: int) -> None:
         """Wait until `count` creates wait, or `GATHER_S` at most."""
+        if len(self._waiting) >= count:
+            return
         self._gathering = (count, asyncio.Event())
         try:
             async with asyncio.timeout(GATHER_S):

@@ -176,7 +176,7 @@ async def create_post(body: PostCreate, user: PostingWriter, request: Request) -
     """
     platform: Platform = request.app.state.platform
     # with the creates that arrive together: one unit of work, one commit (content/create_batch.py)
-    post = (await create_batch.batcher(platform).create(user.user_id, body)).post
+    post = (await create_batch.batcher(platform).create(user.user_id, body, request.client)).post
     return PostResponse(post=post, message="Draft saved" if post.is_draft else "Post published")
 
 
