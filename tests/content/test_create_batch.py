@@ -265,16 +265,16 @@ async def test_after_a_batch_the_next_gathers_as_many_creates(
 async def test_the_pause_is_bounded_and_a_lone_create_never_waits(
         harness: AppHarness, factory: Factory, batch_sizes: list[int],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(create_batch, "GATHER_S", 0.2)
+    monkeypatch.setattr(create_batch, "GATHER_S", 1.0)
     users = await factory.users(3, prefix="bound")
     # three together, then only one of them posts again: it waits out the pause (not more)
     assert await _closed_loop(harness, users, 1) == [201] * 3
     started = time.monotonic()
     assert await _closed_loop(harness, users[:1], 1) == [201]
-    assert 0.15 <= time.monotonic() - started < 5
+    assert 0.5 <= time.monotonic() - started < 10
     # a create after a batch of one is not held back
     started = time.monotonic()
     assert await _closed_loop(harness, users[:1], 1) == [201]
     assert await _closed_loop(harness, users[:1], 1) == [201]
-    assert time.monotonic() - started < 0.15
+    assert time.monotonic() - started < 0.5
     assert batch_sizes == [3, 1, 1, 1]
