@@ -14,8 +14,9 @@ Every request still gets exactly what it would have got alone: its own post, or 
 its post, and after the listing window took it. A post with images, a remix or a community
 post takes a unit of work of its own (`service.batchable`). If the shared unit of work fails
 as a whole (a database error), each of its requests is run again alone, so one bad request
-cannot fail the others. Nothing waits for a batch to fill: under light load a batch is one
-request, as before; after a batch of several, the next waits up to `GATHER_S` for more.
+cannot fail the others. A create that comes alone never waits (under light load a batch is
+one request, as before); after a batch of several, the next waits up to `GATHER_S` for the
+clients seen to come back.
 """
 
 from __future__ import annotations
